@@ -1,0 +1,1 @@
+"""YAML mappings between vendor records and canonical models. Pure: no I/O imports."""

@@ -1,0 +1,1 @@
+"""Test helpers for the hub and for connector packages (loopback servers, fixtures)."""
