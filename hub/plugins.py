@@ -8,6 +8,7 @@ entry points (bundled connectors included), and blocks plugins named in
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 from collections.abc import Mapping
 from functools import cached_property
@@ -45,9 +46,25 @@ def get_plugin_manager(
         if name.strip():
             pm.set_blocked(name.strip())
     if load_entry_points:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        _load_entry_points(pm)
     pm.check_pending()
     return pm
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    """Load the ``hub`` entry points; a plugin that fails to import is named in the error."""
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if pm.is_blocked(entry_point.name) or pm.has_plugin(entry_point.name):
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as exc:
+            raise ConfigError(
+                f"plugin {entry_point.name!r} ({entry_point.value}) failed to load: "
+                f"{type(exc).__name__}: {exc}; fix or uninstall it, or block it with "
+                "HUB_DISABLED_PLUGINS"
+            ) from exc
+        pm.register(plugin, name=entry_point.name)
 
 
 class HubPlugins:

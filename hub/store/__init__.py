@@ -1,0 +1,21 @@
+"""The hub's store: SQLAlchemy 2 models, repositories and Alembic migrations."""
+
+from __future__ import annotations
+
+from hub.store.engine import create_store_engine, session_factory
+from hub.store.migrate import current_revision, head_revisions, is_current, upgrade
+from hub.store.tables import Base, Cursor, Link, Person, SyncRun
+
+__all__ = [
+    "Base",
+    "Cursor",
+    "Link",
+    "Person",
+    "SyncRun",
+    "create_store_engine",
+    "current_revision",
+    "head_revisions",
+    "is_current",
+    "session_factory",
+    "upgrade",
+]
