@@ -156,13 +156,13 @@ def runs(
     limit: Annotated[int, typer.Option(help="How many runs to show.")] = 20,
 ) -> None:
     """List recent sync runs, newest first."""
-    from hub.store import create_store_engine, session_factory
+    from hub.store.open import open_store
     from hub.store.repo import list_runs
 
     with reported_errors():
-        engine = create_store_engine(state(ctx).config.database_url)
+        engine, sessions = open_store(state(ctx).config)
     table = Table("id", "pair", "started", "finished", "status", "counts", "error")
-    with session_factory(engine)() as session:
+    with sessions() as session:
         for run in list_runs(session, pair=pair, limit=limit):
             counts = ", ".join(f"{k}={v}" for k, v in sorted(run.counts.items()))
             finished = run.finished_at.isoformat(timespec="seconds") if run.finished_at else ""

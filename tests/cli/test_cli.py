@@ -81,7 +81,19 @@ def test_broken_config_prints_located_lines_and_exits_2(config_file):
 
 def test_runs_lists_nothing_on_a_fresh_database(config_file, sqlite_url):
     path = config_file(f"database_url: {sqlite_url}\n")
-    runner.invoke(app, ["-c", path, "db", "upgrade"])
     result = runner.invoke(app, ["-c", path, "runs"])
     assert result.exit_code == 0
     assert "pair" in result.output
+
+
+def test_runs_refuses_an_unmigrated_database_when_auto_migrate_is_off(config_file, sqlite_url):
+    path = config_file(f"database_url: {sqlite_url}\nauto_migrate: false\n")
+    result = runner.invoke(app, ["-c", path, "runs"])
+    assert result.exit_code == 1
+    assert "not at the newest migration; run `hub db upgrade`" in result.output
+
+
+def test_runs_migrates_on_start_when_auto_migrate_is_on(config_file, sqlite_url):
+    path = config_file(f"database_url: {sqlite_url}\n")
+    assert runner.invoke(app, ["-c", path, "runs"]).exit_code == 0
+    assert "migrations current" in runner.invoke(app, ["-c", path, "doctor"]).output

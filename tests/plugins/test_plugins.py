@@ -84,3 +84,19 @@ def test_configure_hook_is_historic():
     plugins.configure("the-config")
     plugins.register(Late(), name="late")
     assert seen == ["the-config"]
+
+
+def test_a_plugin_that_fails_to_import_is_named(monkeypatch):
+    import importlib.metadata
+
+    broken = importlib.metadata.EntryPoint(
+        name="acme", value="acme_hub_does_not_exist.plugin", group="hub"
+    )
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [broken])
+    with pytest.raises(
+        ConfigError,
+        match=r"plugin 'acme' \(acme_hub_does_not_exist.plugin\) failed to load: ModuleNotFoundError",
+    ):
+        get_plugin_manager(environ={})
+    # blocked plugins are not even imported
+    get_plugin_manager(environ={"HUB_DISABLED_PLUGINS": "acme"})

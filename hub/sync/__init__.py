@@ -1,0 +1,1 @@
+"""Incremental sync: cursor arithmetic (pure) and, later, the planner and runner."""
