@@ -8,9 +8,17 @@ from typing import Any
 
 from hub.errors import ConfigError
 
-__all__ = ["TransformFunc", "TransformRegistry", "TransformSpec"]
+__all__ = ["TransformFunc", "TransformRegistry", "TransformSpec", "TransformValueError"]
 
 TransformFunc = Callable[..., Any]
+
+
+class TransformValueError(ValueError):
+    """A transform cannot handle a value; the message says why without quoting the value.
+
+    Transforms raise it for bad data; the engine turns it into a field error for that record
+    (other exceptions are reported by type only, since their text may quote personal data).
+    """
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,31 @@ class TransformRegistry:
         if name in self._specs:
             raise ConfigError(f"transform {name!r} is registered twice")
         self._specs[name] = TransformSpec(name, func, accepts, returns, description)
+
+    def add_spec(self, spec: TransformSpec) -> None:
+        """Register an already-built spec under its name.
+
+        Raises:
+            ConfigError: When the name is taken.
+        """
+        self.add(
+            spec.name,
+            spec.func,
+            accepts=spec.accepts,
+            returns=spec.returns,
+            description=spec.description,
+        )
+
+    def update(self, other: TransformRegistry) -> None:
+        """Add every transform of ``other`` (e.g. the plugins' ones on top of the built-ins).
+
+        Raises:
+            ConfigError: When a name is in both.
+        """
+        for name in other.names():
+            spec = other.get(name)
+            if spec is not None:
+                self.add_spec(spec)
 
     def get(self, name: str) -> TransformSpec | None:
         """The transform registered under ``name``, or ``None``."""
