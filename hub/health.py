@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.config import HubConfig
@@ -33,17 +33,23 @@ def redact_url(url: str) -> str:
         return "<unparsable URL>"
 
 
-def check_database(config: HubConfig) -> Check:
-    """Is the database reachable, and are its migrations current?"""
+def check_database(config: HubConfig, engine: Engine | None = None) -> Check:
+    """Is the database reachable, and are its migrations current?
+
+    Args:
+        config: The configuration (its ``database_url`` is shown, password hidden).
+        engine: An engine to reuse (a running service's); a temporary one otherwise.
+    """
     shown = redact_url(config.database_url)
     try:
-        engine = create_store_engine(config.database_url)
+        probe = engine or create_store_engine(config.database_url)
         try:
-            with engine.connect() as connection:
+            with probe.connect() as connection:
                 connection.execute(text("SELECT 1"))
-            current, heads = current_revision(engine), head_revisions(engine)
+            current, heads = current_revision(probe), head_revisions(probe)
         finally:
-            engine.dispose()
+            if engine is None:
+                probe.dispose()
     except SQLAlchemyError as exc:
         cause = type(getattr(exc, "orig", None) or exc).__name__
         return Check("database", False, f"{shown}: unreachable ({cause})")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
@@ -19,6 +22,7 @@ from hub import (
     WriteResult,
     hookimpl,
 )
+from hub.errors import WebhookPayloadError, WebhookSignatureError
 from hub.models import ChangeEvent
 
 
@@ -55,7 +59,25 @@ class FakeConnector:
         return [WriteResult(op=op, ok=True, external_id=op.external_id) for op in ops]
 
     def parse_webhook(self, request: WebhookRequest) -> list[ChangeEvent]:
-        return []
+        """Body: a JSON list of {"id", "kind", "key"}; header x-fake-signature: hex HMAC."""
+        secret = self.settings.api_key.get_secret_value().encode()
+        expected = hmac.new(secret, request.body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(request.headers.get("x-fake-signature", ""), expected):
+            raise WebhookSignatureError("bad signature")
+        try:
+            items = json.loads(request.body)
+        except ValueError as exc:
+            raise WebhookPayloadError(f"body is not JSON: {exc.msg}") from None
+        return [
+            ChangeEvent(
+                object_type="thing",
+                external_id=str(item["id"]),
+                kind=item.get("kind", "updated"),
+                occurred_at=request.received_at,
+                dedupe_key=item["key"],
+            )
+            for item in items
+        ]
 
     def setup(self) -> list[str]:
         return ["created property fake_status"]
@@ -78,6 +100,10 @@ def _spec(name: str, system: str) -> ConnectorSpec:
         description=f"fake {system}",
     )
     return spec
+
+
+def sign(body: bytes, key: str = "fake-key") -> str:
+    return hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
 
 
 class FakePlugin:

@@ -75,6 +75,30 @@ def doctor(ctx: typer.Context) -> None:
 
 
 @app.command()
+def serve(
+    ctx: typer.Context,
+    listen: Annotated[
+        str | None, typer.Option(help="host:port to listen on (default: api.listen).")
+    ] = None,
+) -> None:
+    """Run the HTTP service: inbound vendor webhooks, admin API, health and metrics."""
+    import uvicorn
+
+    from hub.api import create_app
+
+    cli = state(ctx)
+    with reported_errors():
+        config = cli.config
+        host, _, port = (listen or config.api.listen).rpartition(":")
+        if not host or not port.isdigit():
+            raise typer.BadParameter(f"listen must be host:port, not {listen!r}")
+        configure_logging(level=config.logging.level, fmt=config.logging.format)
+        asgi = create_app(config, plugins=cli.plugins)
+    console.print(f"talent-hub serving on http://{host}:{port} (OpenAPI at /docs)")
+    uvicorn.run(asgi, host=host, port=int(port), log_level="warning")
+
+
+@app.command()
 def connectors(ctx: typer.Context) -> None:
     """List installed connectors with their system, object types and version."""
     with reported_errors():

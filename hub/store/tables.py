@@ -5,12 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hub.store.types import UTCDateTime
 
-__all__ = ["Base", "Cursor", "Link", "Person", "SyncRun"]
+__all__ = ["Base", "Cursor", "InboxEvent", "InboxReject", "Link", "Person", "SyncRun"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -90,3 +100,40 @@ class SyncRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     api_calls: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class InboxEvent(Base):
+    """A verified vendor change event, stored before anything acts on it.
+
+    ``(connection, dedupe_key)`` is unique, so a vendor's retry of the same webhook is stored once.
+    Events hold ids, not record bodies: processing re-reads the record from the vendor.
+    """
+
+    __tablename__ = "inbox_events"
+    __table_args__ = (
+        UniqueConstraint("connection", "dedupe_key"),
+        Index("ix_inbox_events_status_received", "status", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    connection: Mapped[str] = mapped_column(String(64))
+    dedupe_key: Mapped[str] = mapped_column(String(255))
+    object_type: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    event: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+
+
+class InboxReject(Base):
+    """A correctly signed webhook whose body could not be parsed, kept raw for inspection."""
+
+    __tablename__ = "inbox_rejects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    connection: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    error: Mapped[str] = mapped_column(Text)

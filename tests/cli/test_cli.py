@@ -25,7 +25,7 @@ def config_file(tmp_path):
 def test_help_lists_the_commands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("doctor", "db", "connectors", "emulator", "setup", "runs", "version"):
+    for command in ("doctor", "db", "connectors", "emulator", "setup", "runs", "serve", "version"):
         assert command in result.output
 
 
@@ -43,7 +43,7 @@ def test_doctor_says_to_migrate_then_passes_after_db_upgrade(config_file, sqlite
     assert "run `hub db upgrade`" in first.output
     upgraded = runner.invoke(app, ["-c", path, "db", "upgrade"])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "-> 0001" in upgraded.output
+    assert "(empty) -> " in upgraded.output
     second = runner.invoke(app, ["-c", path, "doctor"])
     assert second.exit_code == 0, second.output
     assert "migrations current" in second.output
@@ -97,3 +97,32 @@ def test_runs_migrates_on_start_when_auto_migrate_is_on(config_file, sqlite_url)
     path = config_file(f"database_url: {sqlite_url}\n")
     assert runner.invoke(app, ["-c", path, "runs"]).exit_code == 0
     assert "migrations current" in runner.invoke(app, ["-c", path, "doctor"]).output
+
+
+def test_serve_answers_health_checks_as_a_real_process(config_file, sqlite_url, tmp_path):
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    path = config_file(f"database_url: {sqlite_url}\napi:\n  listen: 127.0.0.1:{port}\n")
+    hub = Path(sys.executable).parent / "hub"
+    env = {**__import__("os").environ, "HUB_DISABLED_PLUGINS": "greenhouse,hubspot"}
+    process = subprocess.Popen([str(hub), "-c", path, "serve"], env=env)
+    try:
+        for _ in range(200):
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("hub serve did not come up")
+        assert response.status_code == 200
+        assert response.json()["checks"]["database"]["ok"] is True
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,59 @@
+"""What the service holds while it runs, opened by the lifespan and closed after."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.api.metrics import Metrics
+from hub.config import HubConfig
+from hub.connector import Connector, ConnectorContext
+from hub.plugins import HubPlugins
+from hub.store.open import open_store
+
+__all__ = ["ServiceState", "open_service"]
+
+log = logging.getLogger(__name__)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServiceState:
+    """The service's resources."""
+
+    config: HubConfig
+    plugins: HubPlugins
+    engine: Engine
+    sessions: sessionmaker[Session]
+    connectors: dict[str, Connector]
+    metrics: Metrics = field(default_factory=Metrics)
+    now: Callable[[], datetime] = _utcnow
+
+    def close(self) -> None:
+        """Close vendor clients and the database pool."""
+        for connector in self.connectors.values():
+            connector.close()
+        self.engine.dispose()
+
+
+def open_service(
+    config: HubConfig, plugins: HubPlugins, *, now: Callable[[], datetime] = _utcnow
+) -> ServiceState:
+    """Open the store (migrating if configured) and build a connector per enabled connection."""
+    engine, sessions = open_store(config)
+    connectors: dict[str, Connector] = {}
+    for name, conn in config.connections.items():
+        if conn.enabled:
+            spec = plugins.connector(conn.connector)
+            connectors[name] = spec.build(conn.settings, ConnectorContext(connection=name, now=now))
+    if not config.api.admin_tokens:
+        log.warning("admin API is off: no api.admin_tokens configured")
+    return ServiceState(config, plugins, engine, sessions, connectors, now=now)
