@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    TypeAdapter,
     ValidationError,
     field_validator,
 )
@@ -42,6 +43,7 @@ __all__ = [
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_ISO_DURATION = TypeAdapter(timedelta)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -53,6 +55,11 @@ def parse_duration(value: Any) -> timedelta:
         return timedelta(seconds=value)
     if isinstance(value, str) and (match := _DURATION.match(value)):
         return timedelta(seconds=float(match[1]) * _UNITS[match[2]])
+    if isinstance(value, str) and value.upper().startswith("P"):
+        try:
+            return _ISO_DURATION.validate_python(value)  # ISO 8601, e.g. PT5M
+        except ValidationError:
+            pass
     raise ValueError("expected a duration such as 30s, 5m, 2h or 1d")
 
 

@@ -14,6 +14,7 @@ from hub import __version__
 from hub.cli import db
 from hub.cli.context import CliState, state
 from hub.cli.errors import reported_errors
+from hub.cli.sync import sync as sync_command
 from hub.connector import ConnectorContext, EmulatorOptions
 from hub.health import check_database, check_redis
 from hub.logs import configure_logging
@@ -26,9 +27,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.command("sync")(sync_command)
 
 # Feature command groups live beside their feature; a group whose module is absent is left out.
-for _module, _name in (("hub.cli.mappings", "mappings"), ("hub.cli.dedupe", "dedupe")):
+for _module, _name in (
+    ("hub.cli.mappings", "mappings"),
+    ("hub.cli.dedupe", "dedupe"),
+    ("hub.cli.rules", "rules"),
+):
     try:
         app.add_typer(importlib.import_module(_module).app, name=_name)
     except ModuleNotFoundError as exc:

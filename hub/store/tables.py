@@ -20,7 +20,19 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hub.store.types import UTCDateTime
 
-__all__ = ["Base", "Cursor", "InboxEvent", "InboxReject", "Link", "Person", "SyncRun"]
+__all__ = [
+    "Base",
+    "Cursor",
+    "FieldProvenance",
+    "InboxEvent",
+    "InboxReject",
+    "LedgerEntry",
+    "Link",
+    "Person",
+    "PersonKey",
+    "SyncConflict",
+    "SyncRun",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -137,3 +149,62 @@ class InboxReject(Base):
     received_at: Mapped[datetime]
     body: Mapped[bytes] = mapped_column(LargeBinary)
     error: Mapped[str] = mapped_column(Text)
+
+
+class FieldProvenance(Base):
+    """Which system last set each golden field, through which connection, as of when."""
+
+    __tablename__ = "field_provenance"
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(128), primary_key=True)
+    system: Mapped[str] = mapped_column(String(8))
+    connection: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class PersonKey(Base):
+    """A normalised identifier (``email:ada@x.io``) of a person, for identity resolution."""
+
+    __tablename__ = "person_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True, index=True)
+
+
+class LedgerEntry(Base):
+    """One write the hub made (or is making) to a vendor, keyed for idempotency.
+
+    The entry is committed as ``pending`` before the vendor call and marked ``done`` with the
+    vendor's id after it, so a crash between the two is visible and the retry is idempotent.
+    """
+
+    __tablename__ = "write_ledger"
+    __table_args__ = (Index("ix_write_ledger_target", "connection", "object_type", "external_id"),)
+
+    idempotency_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    connection: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    person_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    payload_hash: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class SyncConflict(Base):
+    """Two systems disagreed on a field; the policy decided which value the hub keeps."""
+
+    __tablename__ = "sync_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    person_id: Mapped[str] = mapped_column(String(32), index=True)
+    field: Mapped[str] = mapped_column(String(128))
+    kept: Mapped[str] = mapped_column(String(8))
+    rejected: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]

@@ -153,10 +153,14 @@ def plan_outbound(
             continue  # the system of record keeps its own value
         if policy.mode == "fill_if_empty" and not is_empty(theirs):
             continue
-        if policy.mode == "union" and isinstance(theirs, tuple):
-            if set(value) <= set(theirs):
+        if (
+            path in MULTI_VALUED
+            and policy.mode in ("union", "latest")
+            and isinstance(theirs, tuple)
+        ):
+            if {_identity(v) for v in value} <= {_identity(v) for v in theirs}:
                 continue
-            value = _union(theirs, value)
+            value = _union(value, theirs)
         plan[path] = value
     return plan
 
@@ -185,8 +189,11 @@ def _decide(
     other: System = (
         prov.system if prov is not None else ("ats" if source.system == "crm" else "crm")
     )
-    if policy.mode == "union":
-        return _Decision(_union(current, value))
+    if policy.mode == "union" or (policy.mode == "latest" and path in MULTI_VALUED):
+        # Lists are unioned (a value known to either system is kept); under `latest` the
+        # newer system's values come first, so the primary email follows the latest change.
+        newer = prov is None or source.at >= prov.at
+        return _Decision(_union(value, current) if newer else _union(current, value))
     if policy.mode == "strictest":
         strict = _STRICT.get(path.split(".", 1)[-1])
         return _Decision(strict if strict in (current, value) else value)
@@ -194,6 +201,8 @@ def _decide(
         return _Decision(_KEEP, _lost(path, other, source.system, "fill_if_empty"))
     if policy.mode == "owner":
         if policy.owner == source.system:
+            if prov is not None and prov.system == source.system and source.at <= prov.at:
+                return _Decision(_KEEP)  # an older record of the owner (a duplicate) read late
             return _Decision(value, _lost(path, source.system, other, "owner"))
         return _Decision(_KEEP, _lost(path, other, source.system, "owner"))
     # latest: the newer vendor modification wins; on a tie the golden value stays
@@ -208,7 +217,19 @@ def _lost(path: str, kept: System, rejected: System, reason: str) -> Conflict | 
     return None if kept == rejected else Conflict(path, kept, rejected, reason)
 
 
+def _identity(value: Any) -> Any:
+    """What makes two list items the same: an email's address, a phone's number, a link's URL."""
+    if isinstance(value, tuple) and value and all(isinstance(p, tuple) for p in value):
+        pairs = dict(value)
+        for key in ("address", "number", "url"):
+            if key in pairs:
+                return (key, str(pairs[key]).lower())
+    return value
+
+
 def _union(first: Any, second: Any) -> tuple[Any, ...]:
-    seen = dict.fromkeys(first)
-    seen.update(dict.fromkeys(second))
-    return tuple(seen)
+    """Items of ``first`` then those of ``second`` not already present (by identity)."""
+    merged: dict[Any, Any] = {}
+    for item in (*first, *second):
+        merged.setdefault(_identity(item), item)
+    return tuple(merged.values())

@@ -151,7 +151,15 @@ def test_unreadable_file_is_a_config_error(tmp_path, plugins):
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("30s", 30), ("5m", 300), ("2h", 7200), ("1d", 86400), ("250ms", 0.25), (12, 12)],
+    [
+        ("30s", 30),
+        ("5m", 300),
+        ("2h", 7200),
+        ("1d", 86400),
+        ("250ms", 0.25),
+        (12, 12),
+        ("PT5M", 300),
+    ],
 )
 def test_durations_parse(text, seconds):
     assert parse_duration(text).total_seconds() == seconds

@@ -94,9 +94,27 @@ def test_empty_incoming_values_never_erase():
     assert merge({"title": "a"}, {"title": "  "}, ATS).fields == {"title": "a"}
 
 
-def test_multi_valued_fields_are_unioned():
-    result = merge({"tags": ("a", "b")}, {"tags": ("b", "c")}, ATS)
-    assert result.fields["tags"] == ("a", "b", "c")
+def test_multi_valued_fields_are_unioned_newest_first():
+    result = merge({"tags": ("a", "b")}, {"tags": ("b", "c")}, ATS, {"tags": CRM})
+    assert result.fields["tags"] == ("b", "c", "a")
+    stale = Provenance("crm", "hubspot", T0 - timedelta(hours=1))
+    older = merge({"tags": ("a",)}, {"tags": ("c",)}, stale, {"tags": ATS})
+    assert older.fields["tags"] == ("a", "c")
+
+
+def test_emails_are_the_same_by_address_whatever_their_type():
+    crm_email = (("address", "ada@x.io"), ("primary", True), ("type", "other"))
+    ats_email = (("address", "ADA@x.io"), ("primary", False), ("type", "personal"))
+    work = (("address", "ada@work.io"), ("primary", False), ("type", "work"))
+    result = merge({"emails": (crm_email,)}, {"emails": (ats_email, work)}, ATS, {"emails": CRM})
+    assert [dict(e)["address"] for e in result.fields["emails"]] == ["ADA@x.io", "ada@work.io"]
+    plan = plan_outbound(
+        golden=result.fields,
+        target={"emails": (crm_email,)},
+        target_system="crm",
+        policies=PolicySet(),
+    )
+    assert [dict(e)["address"] for e in plan["emails"]] == ["ADA@x.io", "ada@work.io"]
 
 
 def test_strictest_consent_wins_whoever_is_newer():
@@ -159,3 +177,14 @@ def test_sync_converges_and_a_second_pass_writes_nothing(crm, ats, golden, raw_p
     for target, source in ((crm, CRM), (ats, ATS)):
         echo = merge(state.fields, target, source, state.provenance, policies)
         assert echo.changed == ()
+
+
+def test_owner_values_from_two_records_of_the_owner_keep_the_newest_in_any_order():
+    policies = PolicySet({"custom.gh_id": FieldPolicy("owner", "ats")})
+    old = Provenance("ats", "greenhouse", T0)
+    new = Provenance("ats", "greenhouse", T0 + timedelta(minutes=5))
+    forward = merge({}, {"custom.gh_id": "1"}, old, policies=policies)
+    forward = merge(forward.fields, {"custom.gh_id": "2"}, new, forward.provenance, policies)
+    backward = merge({}, {"custom.gh_id": "2"}, new, policies=policies)
+    backward = merge(backward.fields, {"custom.gh_id": "1"}, old, backward.provenance, policies)
+    assert forward.fields == backward.fields == {"custom.gh_id": "2"}

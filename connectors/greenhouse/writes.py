@@ -1,0 +1,198 @@
+"""Writes to Harvest v3: one handler per documented ``(object_type, action)``.
+
+Supported ops (``WriteOp.object_type``, ``WriteOp.action``) and their ``data``:
+
+- ``candidate``/``create``: candidate body (``first_name``, ``last_name``, ``email_addresses``…).
+- ``prospect``/``create``: prospect body, optionally ``job_ids``, ``prospect_pool_id``,
+  ``prospect_stage_id``, ``prospect_owner_id``.
+- ``candidate``/``update`` (``external_id`` = candidate): fields to set; arrays replace what is
+  there. Under ``add`` give arrays to merge into the current values instead (read-modify-write),
+  e.g. ``{"add": {"tags": ["Alumni"], "email_addresses": [{"value": …, "type": "work"}]}}``.
+- ``application``/``create``: ``candidate_id`` plus ``job_id`` or ``prospect: true`` with
+  ``job_ids``/pool/stage/owner.
+- ``application``/``move_stage`` (``external_id`` = application): ``from_stage_id`` (guard),
+  ``to_stage_id`` or ``to_job_id``.
+- ``application``/``reject``: ``rejection_reason_id`` (required), ``notes``.
+- ``application``/``convert``: ``job_id`` (required), ``to_job_interview_stage_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from connectors.greenhouse.client import GreenhouseClient
+from connectors.greenhouse.schemas import WRITE_ROUTES
+from connectors.greenhouse.settings import GreenhouseSettings
+from hub.connector import ConnectorContext, VendorRecord, WriteOp, WriteResult
+from hub.errors import (
+    AuthExpiredError,
+    ConfigError,
+    ConflictError,
+    ConnectorError,
+    FatalError,
+    RetryableError,
+)
+
+__all__ = ["ARRAY_FIELDS", "GreenhouseWriter", "merge_values"]
+
+log = logging.getLogger(__name__)
+
+ARRAY_FIELDS = frozenset(
+    {
+        "email_addresses",
+        "phone_numbers",
+        "addresses",
+        "website_addresses",
+        "social_media_addresses",
+        "tags",
+    }
+)
+REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("application", "create"): ("candidate_id",),
+    ("application", "move_stage"): ("from_stage_id",),
+    ("application", "reject"): ("rejection_reason_id",),
+    ("application", "convert"): ("job_id",),
+}
+Fetch = Callable[[str, Sequence[str]], list[VendorRecord]]
+
+
+def _identity(item: Any) -> str:
+    value = item.get("value", "") if isinstance(item, Mapping) else item
+    return str(value).strip().casefold()
+
+
+def merge_values(current: Sequence[Any], added: Sequence[Any]) -> list[Any]:
+    """Current values followed by added ones not already there (compared case-insensitively)."""
+    merged = list(current)
+    seen = {_identity(item) for item in current}
+    for item in added:
+        if _identity(item) not in seen:
+            seen.add(_identity(item))
+            merged.append(item)
+    return merged
+
+
+def _describe(error: ConnectorError) -> str:
+    text = f"{error.endpoint}: {error}" if error.endpoint else str(error)
+    if isinstance(error, FatalError) and error.field_errors:
+        text += " (" + "; ".join(f"{f.field}: {f.message}" for f in error.field_errors) + ")"
+    return text
+
+
+class GreenhouseWriter:
+    """Applies :class:`WriteOp` s one by one.
+
+    Args:
+        client: The Harvest client.
+        fetch: Reads records by id (the connector's ``fetch``).
+        settings: Connection settings (create polling).
+        context: Injected sleep.
+    """
+
+    def __init__(
+        self,
+        client: GreenhouseClient,
+        *,
+        fetch: Fetch,
+        settings: GreenhouseSettings,
+        context: ConnectorContext,
+    ) -> None:
+        self.client = client
+        self.fetch = fetch
+        self.settings = settings
+        self.context = context
+        self._handlers: dict[tuple[str, str], Callable[[WriteOp], WriteResult]] = {
+            ("candidate", "create"): self._create_person,
+            ("prospect", "create"): self._create_person,
+            ("candidate", "update"): self._update_candidate,
+            ("application", "create"): self._create_application,
+            ("application", "move_stage"): self._no_content,
+            ("application", "reject"): self._no_content,
+            ("application", "convert"): self._convert,
+        }
+
+    def apply(self, op: WriteOp) -> WriteResult:
+        """Apply one op; vendor refusals come back as a failed result.
+
+        Raises:
+            ConfigError: Bad credentials or missing permissions.
+            AuthExpiredError: The vendor refused a freshly issued token.
+        """
+        key = (op.object_type, op.action)
+        handler = self._handlers.get(key)
+        if handler is None:
+            return WriteResult(
+                op, ok=False, error=f"unsupported write {op.object_type}.{op.action}"
+            )
+        missing = [name for name in REQUIRED.get(key, ()) if op.data.get(name) in (None, "")]
+        if op.object_type == "application" and op.action != "create" and not op.external_id:
+            missing.append("external_id")
+        if missing:
+            return WriteResult(op, ok=False, error=f"missing required {', '.join(missing)}")
+        try:
+            return handler(op)
+        except (ConfigError, AuthExpiredError):
+            raise
+        except ConflictError as exc:
+            if exc.existing_id:
+                return WriteResult(op, ok=True, external_id=exc.existing_id, existed=True)
+            return WriteResult(op, ok=False, error=_describe(exc))
+        except RetryableError as exc:
+            return WriteResult(op, ok=False, error=_describe(exc), retryable=True)
+        except ConnectorError as exc:
+            retryable = not isinstance(exc, FatalError)
+            return WriteResult(op, ok=False, error=_describe(exc), retryable=retryable)
+
+    def _send(self, op: WriteOp, body: Mapping[str, Any]) -> Any:
+        method, template = WRITE_ROUTES[(op.object_type, op.action)]
+        path = template.format(id=op.external_id)
+        endpoint = f"{method} /v3{template}"
+        return self.client.request_json(method, path, endpoint=endpoint, json=body)
+
+    def _create_person(self, op: WriteOp) -> WriteResult:
+        created = self._send(op, op.data)
+        new_id = str(created["id"])
+        if "updated_at" not in created:
+            # Greenhouse may answer a create with a truncated record (ids only) while the
+            # candidate is still being written; it is readable only once GET finds it.
+            self._await_readable(new_id)
+        return WriteResult(op, ok=True, external_id=new_id)
+
+    def _await_readable(self, candidate_id: str) -> None:
+        for attempt in range(self.settings.create_poll_attempts):
+            if self.fetch("candidate", [candidate_id]):
+                return
+            if attempt + 1 < self.settings.create_poll_attempts:
+                self.context.sleep(self.settings.create_poll_interval)
+        log.warning("greenhouse candidate %s created but not yet readable", candidate_id)
+
+    def _update_candidate(self, op: WriteOp) -> WriteResult:
+        body = {k: v for k, v in op.data.items() if k != "add"}
+        added: Mapping[str, Sequence[Any]] = op.data.get("add") or {}
+        unknown = set(added) - ARRAY_FIELDS
+        if unknown:
+            return WriteResult(op, ok=False, error=f"cannot add to {', '.join(sorted(unknown))}")
+        if added:
+            current = self.fetch("candidate", [str(op.external_id)])
+            if not current:
+                return WriteResult(op, ok=False, error=f"candidate {op.external_id} not found")
+            for name, values in added.items():
+                base: Sequence[Any] = body.get(name) or current[0].data.get(name) or []
+                body[name] = merge_values(base, values)
+        self._send(op, body)
+        return WriteResult(op, ok=True, external_id=op.external_id)
+
+    def _create_application(self, op: WriteOp) -> WriteResult:
+        created = self._send(op, op.data)
+        return WriteResult(op, ok=True, external_id=str(created["id"]))
+
+    def _no_content(self, op: WriteOp) -> WriteResult:
+        self._send(op, op.data)
+        return WriteResult(op, ok=True, external_id=op.external_id)
+
+    def _convert(self, op: WriteOp) -> WriteResult:
+        created = self._send(op, op.data)
+        new_id = str(created["id"]) if isinstance(created, Mapping) else op.external_id
+        return WriteResult(op, ok=True, external_id=new_id)

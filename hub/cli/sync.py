@@ -1,0 +1,112 @@
+"""``hub sync``: run a sync pair inline, with progress and a summary table."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hub.cli.context import state
+from hub.cli.errors import reported_errors
+from hub.store.open import open_store
+from hub.store.repo import finish_run, start_run
+from hub.sync.build import build_pair
+from hub.sync.runner import SyncReport
+
+console = Console(highlight=False)
+OUTCOMES = (
+    "read",
+    "matched",
+    "new_person",
+    "changed",
+    "created",
+    "updated",
+    "skipped_as_echo",
+    "in_sync",
+    "conflicts",
+    "errors",
+    "write_errors",
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def sync(
+    ctx: typer.Context,
+    pair: Annotated[
+        str | None, typer.Option(help="Sync pair to run (default: the only one).")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Ignore cursors and read everything.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; write nothing.")
+    ] = False,
+) -> None:
+    """Run a sync pair now: read both systems, merge, and write what changed."""
+    cli = state(ctx)
+    with reported_errors():
+        config = cli.config
+        names = list(config.sync_pairs)
+        if pair is None and len(names) != 1:
+            raise typer.BadParameter(
+                f"choose a pair with --pair ({', '.join(names) or 'none configured'})"
+            )
+        name = pair or names[0]
+        engine, sessions = open_store(config)
+        runner, opened = build_pair(config, name, plugins=cli.plugins, sessions=sessions, now=_now)
+        try:
+            with console.status(f"syncing {name}…"):
+                if dry_run:
+                    report = runner.run(full=full, dry_run=True)
+                else:
+                    with sessions.begin() as session:
+                        run = start_run(session, pair=name, now=_now())
+                    status, error = "failed", None
+                    try:
+                        report = runner.run(full=full, run_id=run.id)
+                        status = "succeeded"
+                    except Exception as exc:
+                        error = f"{type(exc).__name__}: {exc}"
+                        raise
+                    finally:
+                        with sessions.begin() as session:
+                            row = session.merge(run)
+                            counts = dict(report.counts) if status == "succeeded" else {}
+                            finish_run(
+                                session,
+                                row,
+                                now=_now(),
+                                status=status,
+                                counts=counts,
+                                api_calls={},
+                                error=error,
+                            )
+        finally:
+            for connector in opened:
+                connector.close()
+            engine.dispose()
+    _print(report, dry_run=dry_run)
+
+
+def _print(report: SyncReport, *, dry_run: bool) -> None:
+    rows: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, value in report.counts.items():
+        source, _, outcome = key.rpartition(".")
+        rows[source][outcome] = value
+    table = Table("records", *OUTCOMES, title="sync summary" + (" (dry run)" if dry_run else ""))
+    for source, counts in sorted(rows.items()):
+        table.add_row(source, *(str(counts.get(o, 0)) for o in OUTCOMES))
+    console.print(table)
+    if dry_run:
+        for item in report.planned:
+            target = item.op.external_id or "(new)"
+            fields = ", ".join(item.fields)
+            line = f"would {item.op.action} {item.op.object_type} {target}: {fields}"
+            console.print(line, markup=False)

@@ -1,0 +1,176 @@
+"""The sync engine end to end: both emulators over real HTTP, the store on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from hub.config import HubConfig
+from hub.connector import EmulatorOptions
+from hub.plugins import HubPlugins
+from hub.store import create_store_engine, session_factory, upgrade
+from hub.store.tables import LedgerEntry, Link, Person
+from hub.sync.build import build_pair
+from hub.testing.server import serve_app
+
+MAPPINGS = Path(__file__).parents[2] / "mappings"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def world(database_url) -> Iterator[dict]:
+    plugins = HubPlugins.load(environ={})
+    with ExitStack() as stack:
+        gh_app = plugins.connector("greenhouse").emulator(
+            EmulatorOptions(seed=3, people=12, rate_limit=0)
+        )
+        hs_app = plugins.connector("hubspot").emulator(
+            EmulatorOptions(
+                seed=4, people=10, rate_limit=0, extra={"access_token": "tok", "search_rate": 0}
+            )
+        )
+        gh_url = stack.enter_context(serve_app(gh_app))
+        hs_url = stack.enter_context(serve_app(hs_app))
+        user_id = next(iter(gh_app.state.emulator.state.tables["users"]))
+        config = HubConfig.model_validate(
+            {
+                "database_url": database_url,
+                "connections": {
+                    "greenhouse": {
+                        "connector": "greenhouse",
+                        "settings": {
+                            "base_url": f"{gh_url}/v3",
+                            "auth_url": gh_url,
+                            "client_id": "c",
+                            "client_secret": "s",
+                            "user_id": str(user_id),
+                            "rate_limit": 0,
+                        },
+                    },
+                    "hubspot": {
+                        "connector": "hubspot",
+                        "settings": {"base_url": hs_url, "access_token": "tok", "rate_limit": 0},
+                    },
+                },
+                "sync_pairs": {
+                    "main": {
+                        "crm": "hubspot",
+                        "ats": "greenhouse",
+                        "mappings": {
+                            "contact": str(MAPPINGS / "hubspot.contact.yaml"),
+                            "candidate": str(MAPPINGS / "greenhouse.candidate.yaml"),
+                        },
+                        "lookback": "0s",
+                    }
+                },
+            }
+        )
+        engine = create_store_engine(database_url)
+        upgrade(engine)
+        sessions = session_factory(engine)
+        sync, opened = build_pair(config, "main", plugins=plugins, sessions=sessions, now=_now)
+        for connector in opened:
+            connector.setup()  # `hub setup`: HubSpot needs the hub's custom properties
+        yield {
+            "config": config,
+            "sync": sync,
+            "sessions": sessions,
+            "gh": gh_url,
+            "hs": hs_url,
+            "gh_app": gh_app,
+            "hs_app": hs_app,
+        }
+        for connector in opened:
+            connector.close()
+        engine.dispose()
+
+
+def written(report) -> int:
+    return sum(v for k, v in report.counts.items() if k.endswith((".created", ".updated")))
+
+
+def test_first_sync_links_everyone_and_a_second_sync_writes_nothing(world):
+    sync, sessions = world["sync"], world["sessions"]
+    first = sync.run()
+    with sessions() as session:
+        persons = session.scalar(select(func.count()).select_from(Person))
+        gh_links = session.scalar(
+            select(func.count()).select_from(Link).where(Link.connection == "greenhouse")
+        )
+        hs_links = session.scalar(
+            select(func.count()).select_from(Link).where(Link.connection == "hubspot")
+        )
+        done = session.scalar(
+            select(func.count()).select_from(LedgerEntry).where(LedgerEntry.status == "done")
+        )
+    assert first.counts["greenhouse.candidate.read"] == gh_links > 0
+    # every applicant the CRM lacked became a contact, linked to the same person
+    assert first.counts["hubspot.contact.created"] > 0
+    assert (
+        hs_links
+        >= first.counts["hubspot.contact.read"] + first.counts["hubspot.contact.created"] - 1
+    )
+    assert persons < gh_links + hs_links
+    assert done == written(first)
+    second = sync.run()
+    assert written(second) == 0, second.counts
+
+
+def test_a_recruiter_edit_in_greenhouse_reaches_the_crm(world):
+    sync = world["sync"]
+    sync.run()
+    with world["sessions"]() as session:
+        candidate_id, person_id = session.execute(
+            select(Link.external_id, Link.person_id).where(Link.connection == "greenhouse")
+        ).first()
+        contact_id = session.scalar(
+            select(Link.external_id).where(
+                Link.connection == "hubspot", Link.person_id == person_id
+            )
+        )
+    response = httpx.patch(
+        f"{world['gh']}/_emulator/candidates/{candidate_id}", json={"title": "Staff Engineer"}
+    )
+    assert response.status_code < 400, response.text
+    report = sync.run()
+    assert report.counts["hubspot.contact.updated"] >= 1
+    contact = world["hs_app"].state.emulator
+    assert contact is not None
+    seen = httpx.post(
+        f"{world['hs']}/crm/v3/objects/contacts/batch/read",
+        json={"inputs": [{"id": contact_id}], "properties": ["jobtitle"]},
+        headers={"Authorization": "Bearer tok"},
+    ).json()
+    assert seen["results"][0]["properties"]["jobtitle"] == "Staff Engineer"
+
+
+def test_hub_sync_command_records_runs_and_dry_run_writes_nothing(world, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from hub.cli.app import app
+
+    config = world["config"].model_dump(mode="json", exclude={"source"})
+    path = tmp_path / "hub.yaml"
+    path.write_text(json.dumps(config))  # JSON is YAML
+    runner = CliRunner()
+    dry = runner.invoke(app, ["-c", str(path), "sync", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would create contact (new)" in dry.output
+    with world["sessions"]() as session:
+        assert session.scalar(select(func.count()).select_from(Link)) == 0
+    real = runner.invoke(app, ["-c", str(path), "sync"])
+    assert real.exit_code == 0, real.output
+    assert "sync summary" in real.output
+    runs = runner.invoke(app, ["-c", str(path), "runs"])
+    assert "succeeded" in runs.output
