@@ -125,10 +125,12 @@ def _fields_at(model: type[BaseModel] | None, loc: Loc) -> list[str]:
     for part in loc:
         if current is None:
             return []
-        if isinstance(part, int) or part not in current.model_fields:
+        by_key = {(f.alias or name): f for name, f in current.model_fields.items()}
+        found = by_key.get(str(part)) or current.model_fields.get(str(part))
+        if isinstance(part, int) or found is None:
             # list index or dict key: stay on the current container's item model
             continue
-        current = _model_in(current.model_fields[part].annotation)
+        current = _model_in(found.annotation)
     if current is None:
         return []
     return [f.alias or name for name, f in current.model_fields.items()]
