@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from hub.cli.context import state
@@ -62,15 +65,15 @@ def sync(
         engine, sessions = open_store(config)
         runner, opened = build_pair(config, name, plugins=cli.plugins, sessions=sessions, now=_now)
         try:
-            with console.status(f"syncing {name}…"):
+            with _progress() as listener:
                 if dry_run:
-                    report = runner.run(full=full, dry_run=True)
+                    report = runner.run(full=full, dry_run=True, listener=listener)
                 else:
                     with sessions.begin() as session:
                         run = start_run(session, pair=name, now=_now())
                     status, error = "failed", None
                     try:
-                        report = runner.run(full=full, run_id=run.id)
+                        report = runner.run(full=full, run_id=run.id, listener=listener)
                         status = "succeeded"
                     except Exception as exc:
                         error = f"{type(exc).__name__}: {exc}"
@@ -93,6 +96,26 @@ def sync(
                 connector.close()
             engine.dispose()
     _print(report, dry_run=dry_run)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, str, int], None]]:
+    """Rich progress bars, one per ``connection.object_type``, counting records as they go."""
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[counts]}"))
+    tallies: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    with Progress(*columns, console=console, transient=False) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def listener(source: str, outcome: str, n: int) -> None:
+            if source not in tasks:
+                tasks[source] = progress.add_task(source, total=None, counts="")
+            tallies[source][outcome] += n
+            shown = ", ".join(f"{k} {v}" for k, v in tallies[source].items() if k in OUTCOMES)
+            progress.update(tasks[source], counts=shown)
+
+        yield listener
+        for task in tasks.values():
+            progress.update(task, total=1, completed=1)
 
 
 def _print(report: SyncReport, *, dry_run: bool) -> None:

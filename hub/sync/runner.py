@@ -1,61 +1,36 @@
-"""Runs one sync pair: read both systems incrementally, merge, plan and write. The effects.
+"""Runs one sync pair: read both systems incrementally, merge, then write. The effects.
 
 Per batch of vendor records, persons, links, provenance, conflicts and the cursor commit in
-one transaction. Writes go through the write ledger: an entry is committed as ``pending``
-before the vendor call and marked ``done`` after, so a rerun after a crash neither loses the
-write nor repeats a finished one.
+one transaction; :mod:`hub.sync.writer` then writes what each side lacks through the ledger.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import nullcontext
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.connector import Cursor, VendorRecord, WriteOp
+from hub.connector import Cursor, VendorRecord
 from hub.models import ExternalRef
 from hub.store.repo import create_person, find_person_id, link_record, load_cursor, save_cursor
-from hub.store.tables import LedgerEntry, Link
+from hub.store.tables import LedgerEntry
 from hub.sync.cursors import advance_cursor, read_window
-from hub.sync.fields import flatten, unflatten, value_hash
+from hub.sync.fields import flatten
 from hub.sync.golden import load_golden, save_golden
 from hub.sync.identity import Matcher
 from hub.sync.pairing import Side
-from hub.sync.planner import PolicySet, Provenance, merge_inbound, plan_outbound
+from hub.sync.planner import PolicySet, Provenance, merge_inbound
+from hub.sync.report import PlannedWrite, SyncReport
+from hub.sync.writer import OutboundWriter, transaction
 
 __all__ = ["PairSync", "PlannedWrite", "SyncReport"]
 
 log = logging.getLogger(__name__)
 System = Literal["crm", "ats"]
-
-
-@dataclass
-class SyncReport:
-    """What a run did, per ``side.object_type`` and outcome (read, matched, created, …)."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-    planned: list[PlannedWrite] = field(default_factory=list)
-
-    def add(self, side: Side, outcome: str, n: int = 1) -> None:
-        """Count ``n`` records of ``side`` with ``outcome``."""
-        self.counts[f"{side.connection}.{side.object_type}.{outcome}"] += n
-
-
-@dataclass(frozen=True)
-class PlannedWrite:
-    """A write the run decided on (made, or only printed in a dry run)."""
-
-    person_id: str
-    op: WriteOp
-    fields: tuple[str, ...]
 
 
 class PairSync:
@@ -94,9 +69,15 @@ class PairSync:
         self.now = now
         self.lookback = lookback
         self.batch_size = batch_size
+        self.writer = OutboundWriter(policies=policies, now=now, batch_size=batch_size)
 
     def run(
-        self, *, full: bool = False, dry_run: bool = False, run_id: int | None = None
+        self,
+        *,
+        full: bool = False,
+        dry_run: bool = False,
+        run_id: int | None = None,
+        listener: Callable[[str, str, int], None] | None = None,
     ) -> SyncReport:
         """Read both sides (ATS first: it is the system of record for applicants), then write.
 
@@ -104,8 +85,9 @@ class PairSync:
             full: Ignore stored cursors and read everything.
             dry_run: Plan only: nothing is committed and nothing is written to a vendor.
             run_id: The recorded run, for conflicts.
+            listener: Told of every count as it happens (progress bars).
         """
-        report = SyncReport()
+        report = SyncReport(listener=listener)
         started = self.now()
         dirty: set[str] = set()
         session = self.sessions()
@@ -122,16 +104,18 @@ class PairSync:
                     run_id=run_id,
                     dry_run=dry_run,
                 )
-            self._write_out(session, sorted(dirty), report=report, dry_run=dry_run)
+            self.writer.write_out(
+                session,
+                [self.sides["crm"], self.sides["ats"]],
+                sorted(dirty),
+                report=report,
+                dry_run=dry_run,
+            )
         finally:
             if outer is not None:
                 outer.rollback()
             session.close()
         return report
-
-    def _txn(self, session: Session, dry_run: bool) -> Any:
-        # A dry run keeps everything in the one outer transaction that it rolls back at the end.
-        return nullcontext() if dry_run else session.begin()
 
     def _read_side(
         self,
@@ -144,14 +128,14 @@ class PairSync:
         run_id: int | None,
         dry_run: bool,
     ) -> set[str]:
-        with self._txn(session, dry_run):
+        with transaction(session, dry_run):
             stored = None if full else load_cursor(session, side.connection, side.object_type)
         window = read_window(stored=stored, lookback=self.lookback, run_started_at=started)
         ordered = window.since is not None  # full reads come in id order, not time order
         cursor: Cursor | None = stored
         dirty: set[str] = set()
         for batch in self._batches(side, window.since, window.until):
-            with self._txn(session, dry_run):
+            with transaction(session, dry_run):
                 dirty |= self._merge_batch(session, side, batch, report=report, run_id=run_id)
                 cursor = advance_cursor(cursor, batch, signpost=started)
                 if ordered and cursor is not None:
@@ -163,7 +147,7 @@ class PairSync:
                         now=self.now(),
                     )
         if not ordered and cursor is not None:
-            with self._txn(session, dry_run):
+            with transaction(session, dry_run):
                 save_cursor(
                     session,
                     connection=side.connection,
@@ -246,153 +230,6 @@ class PairSync:
                 report.add(side, "unchanged")
         return dirty
 
-    def _write_out(
-        self, session: Session, person_ids: Sequence[str], *, report: SyncReport, dry_run: bool
-    ) -> None:
-        for start in range(0, len(person_ids), self.batch_size):
-            chunk = person_ids[start : start + self.batch_size]
-            for system in ("crm", "ats"):
-                self._write_side(session, self.sides[system], chunk, report=report, dry_run=dry_run)
-
-    def _write_side(
-        self,
-        session: Session,
-        side: Side,
-        person_ids: Sequence[str],
-        *,
-        report: SyncReport,
-        dry_run: bool,
-    ) -> None:
-        with self._txn(session, dry_run):
-            golden = load_golden(session, person_ids)
-            links = self._links(session, side, person_ids)
-            others = self._linked_elsewhere(session, side, person_ids)
-        current = (
-            {
-                r.external_id: r
-                for r in side.connector.fetch(side.object_type, sorted(set(links.values())))
-            }
-            if links
-            else {}
-        )
-        planned: list[PlannedWrite] = []
-        for person_id in person_ids:
-            fields = golden[person_id].fields
-            external_id = links.get(person_id)
-            if external_id is not None:
-                record = current.get(external_id)
-                seen = side.mapping.to_canonical(record.data).value if record else None
-                target = flatten(seen) if seen is not None else {}
-                plan = plan_outbound(
-                    golden=fields,
-                    target=target,
-                    target_system=cast("System", side.system),
-                    policies=self.policies,
-                    writable=side.writable,
-                )
-                if plan:
-                    planned.append(
-                        self._op(side, person_id, plan, action="update", external_id=external_id)
-                    )
-            elif side.system == "crm" and person_id in others and fields.get("emails"):
-                # an applicant the CRM has never seen becomes a contact; the ATS gets new people
-                # only when a transition rule asks for a prospect
-                plan = plan_outbound(
-                    golden=fields,
-                    target={},
-                    target_system="crm",
-                    policies=self.policies,
-                    writable=side.writable,
-                )
-                planned.append(self._op(side, person_id, plan, action="create", external_id=None))
-        report.planned.extend(planned)
-        if dry_run or not planned:
-            return
-        self._apply(session, side, planned, report=report)
-
-    def _op(
-        self,
-        side: Side,
-        person_id: str,
-        plan: dict[str, Any],
-        *,
-        action: str,
-        external_id: str | None,
-    ) -> PlannedWrite:
-        payload = side.mapping.to_vendor(
-            unflatten(plan).model_dump(mode="json", exclude_defaults=True)
-        ).payload
-        payload_hash = value_hash(payload)
-        target = external_id or f"new:{person_id}"
-        key = hashlib.sha256(
-            f"{side.connection}|{side.object_type}|{target}|{action}|{payload_hash}".encode()
-        ).hexdigest()
-        op = WriteOp(
-            object_type=side.object_type,
-            action=action,
-            data=payload,
-            idempotency_key=key,
-            external_id=external_id,
-        )
-        return PlannedWrite(person_id, op, tuple(sorted(plan)))
-
-    def _apply(
-        self, session: Session, side: Side, planned: Sequence[PlannedWrite], *, report: SyncReport
-    ) -> None:
-        with session.begin():
-            keys = [p.op.idempotency_key for p in planned]
-            done = set(
-                session.scalars(
-                    select(LedgerEntry.idempotency_key).where(
-                        LedgerEntry.idempotency_key.in_(keys), LedgerEntry.status == "done"
-                    )
-                )
-            )
-            todo = [p for p in planned if p.op.idempotency_key not in done]
-            report.add(side, "skipped_as_echo", len(planned) - len(todo))
-            for item in todo:
-                session.merge(
-                    LedgerEntry(
-                        idempotency_key=item.op.idempotency_key,
-                        connection=side.connection,
-                        object_type=side.object_type,
-                        external_id=item.op.external_id,
-                        person_id=item.person_id,
-                        action=item.op.action,
-                        payload_hash=value_hash(dict(item.op.data)),
-                        status="pending",
-                        created_at=self.now(),
-                        done_at=None,
-                    )
-                )
-        if not todo:
-            return
-        results = side.connector.write([p.op for p in todo])
-        with session.begin():
-            for item, result in zip(todo, results, strict=True):
-                entry = session.get(LedgerEntry, item.op.idempotency_key)
-                assert entry is not None
-                if result.ok:
-                    entry.status, entry.done_at, entry.external_id = (
-                        "done",
-                        self.now(),
-                        result.external_id,
-                    )
-                    report.add(side, "created" if item.op.action == "create" else "updated")
-                    if item.op.action == "create" and result.external_id:
-                        ref = ExternalRef(
-                            connection=side.connection,
-                            object_type=side.object_type,
-                            external_id=result.external_id,
-                        )
-                        link_record(session, person_id=item.person_id, ref=ref, now=self.now())
-                else:
-                    entry.status, entry.error = (
-                        ("pending" if result.retryable else "failed"),
-                        result.error,
-                    )
-                    report.add(side, "write_errors")
-
     def _last_writes(
         self, session: Session, side: Side, external_ids: Sequence[str]
     ) -> dict[str, datetime]:
@@ -408,48 +245,3 @@ class PairSync:
             .group_by(LedgerEntry.external_id)
         )
         return {external_id: done for external_id, done in rows if external_id and done}
-
-    def _links(self, session: Session, side: Side, person_ids: Sequence[str]) -> dict[str, str]:
-        rows = session.execute(
-            select(Link.person_id, Link.external_id)
-            .where(
-                Link.person_id.in_(person_ids),
-                Link.connection == side.connection,
-                Link.object_type == side.object_type,
-            )
-            .order_by(Link.id)
-        )
-        links: dict[str, str] = {}
-        for person_id, external_id in rows:
-            links.setdefault(
-                person_id, external_id
-            )  # duplicates inside one system: the oldest link
-        return links
-
-    def _linked_elsewhere(
-        self, session: Session, side: Side, person_ids: Sequence[str]
-    ) -> set[str]:
-        return set(
-            session.scalars(
-                select(Link.person_id).where(
-                    Link.person_id.in_(person_ids), Link.connection != side.connection
-                )
-            )
-        )
-
-
-def _contained(payload: Any, record: Any) -> bool:
-    """Whether every value of a vendor payload is already in the vendor record."""
-    if isinstance(payload, Mapping):
-        return isinstance(record, Mapping) and all(
-            k in record and _contained(v, record[k]) for k, v in payload.items()
-        )
-    if isinstance(payload, list):
-        return (
-            isinstance(record, list)
-            and len(payload) == len(record)
-            and all(_contained(p, r) for p, r in zip(payload, record, strict=True))
-        )
-    if payload is None or record is None:
-        return payload is record
-    return str(payload).strip().lower() == str(record).strip().lower()

@@ -1,0 +1,254 @@
+"""Outbound writes: plan what each side lacks, then write it through the ledger.
+
+An entry is committed to the write ledger as ``pending`` before the vendor call and marked
+``done`` (with the vendor's id) after it, so a rerun after a crash neither loses nor repeats a
+finished write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
+from typing import Any, Literal, cast
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.connector import WriteOp
+from hub.models import ExternalRef
+from hub.store.repo import link_record
+from hub.store.tables import LedgerEntry, Link
+from hub.sync.fields import flatten, unflatten, value_hash
+from hub.sync.golden import load_golden
+from hub.sync.pairing import Side
+from hub.sync.planner import PolicySet, plan_outbound
+from hub.sync.report import PlannedWrite, SyncReport
+
+__all__ = ["OutboundWriter", "transaction"]
+
+log = logging.getLogger(__name__)
+System = Literal["crm", "ats"]
+
+
+def transaction(session: Session, dry_run: bool) -> AbstractContextManager[Any]:
+    """A transaction per step; a dry run keeps everything in its one outer transaction."""
+    return nullcontext() if dry_run else session.begin()
+
+
+class OutboundWriter:
+    """Writes golden values to the systems that lack them.
+
+    Args:
+        policies: The pair's field policies.
+        now: Wall clock.
+        batch_size: Persons per fetch-plan-write round.
+    """
+
+    def __init__(
+        self, *, policies: PolicySet, now: Callable[[], datetime], batch_size: int
+    ) -> None:
+        self.policies = policies
+        self.now = now
+        self.batch_size = batch_size
+
+    def write_out(
+        self,
+        session: Session,
+        sides: Sequence[Side],
+        person_ids: Sequence[str],
+        *,
+        report: SyncReport,
+        dry_run: bool,
+    ) -> None:
+        """Plan and make the writes that bring each side up to the golden records."""
+        for start in range(0, len(person_ids), self.batch_size):
+            chunk = person_ids[start : start + self.batch_size]
+            for side in sides:
+                self._write_side(session, side, chunk, report=report, dry_run=dry_run)
+
+    def _write_side(
+        self,
+        session: Session,
+        side: Side,
+        person_ids: Sequence[str],
+        *,
+        report: SyncReport,
+        dry_run: bool,
+    ) -> None:
+        with transaction(session, dry_run):
+            golden = load_golden(session, person_ids)
+            links = self._links(session, side, person_ids)
+            others = self._linked_elsewhere(session, side, person_ids)
+        current = (
+            {
+                r.external_id: r
+                for r in side.connector.fetch(side.object_type, sorted(set(links.values())))
+            }
+            if links
+            else {}
+        )
+        planned: list[PlannedWrite] = []
+        for person_id in person_ids:
+            fields = golden[person_id].fields
+            external_id = links.get(person_id)
+            if external_id is not None:
+                record = current.get(external_id)
+                seen = side.mapping.to_canonical(record.data).value if record else None
+                target = flatten(seen) if seen is not None else {}
+                plan = plan_outbound(
+                    golden=fields,
+                    target=target,
+                    target_system=cast("System", side.system),
+                    policies=self.policies,
+                    writable=side.writable,
+                )
+                if plan:
+                    planned.append(
+                        self._op(side, person_id, plan, action="update", external_id=external_id)
+                    )
+            elif side.system == "crm" and person_id in others and fields.get("emails"):
+                # an applicant the CRM has never seen becomes a contact; the ATS gets new people
+                # only when a transition rule asks for a prospect
+                plan = plan_outbound(
+                    golden=fields,
+                    target={},
+                    target_system="crm",
+                    policies=self.policies,
+                    writable=side.writable,
+                )
+                planned.append(self._op(side, person_id, plan, action="create", external_id=None))
+        report.planned.extend(planned)
+        if dry_run or not planned:
+            return
+        self._apply(session, side, planned, report=report)
+
+    def _op(
+        self,
+        side: Side,
+        person_id: str,
+        plan: dict[str, Any],
+        *,
+        action: str,
+        external_id: str | None,
+    ) -> PlannedWrite:
+        payload = side.mapping.to_vendor(
+            unflatten(plan).model_dump(mode="json", exclude_defaults=True)
+        ).payload
+        payload_hash = value_hash(payload)
+        target = external_id or f"new:{person_id}"
+        key = hashlib.sha256(
+            f"{side.connection}|{side.object_type}|{target}|{action}|{payload_hash}".encode()
+        ).hexdigest()
+        op = WriteOp(
+            object_type=side.object_type,
+            action=action,
+            data=payload,
+            idempotency_key=key,
+            external_id=external_id,
+        )
+        return PlannedWrite(person_id, op, tuple(sorted(plan)))
+
+    def _apply(
+        self, session: Session, side: Side, planned: Sequence[PlannedWrite], *, report: SyncReport
+    ) -> None:
+        with session.begin():
+            keys = [p.op.idempotency_key for p in planned]
+            done = set(
+                session.scalars(
+                    select(LedgerEntry.idempotency_key).where(
+                        LedgerEntry.idempotency_key.in_(keys), LedgerEntry.status == "done"
+                    )
+                )
+            )
+            todo = [p for p in planned if p.op.idempotency_key not in done]
+            report.add(side, "skipped_as_echo", len(planned) - len(todo))
+            for item in todo:
+                session.merge(
+                    LedgerEntry(
+                        idempotency_key=item.op.idempotency_key,
+                        connection=side.connection,
+                        object_type=side.object_type,
+                        external_id=item.op.external_id,
+                        person_id=item.person_id,
+                        action=item.op.action,
+                        payload_hash=value_hash(dict(item.op.data)),
+                        status="pending",
+                        created_at=self.now(),
+                        done_at=None,
+                    )
+                )
+        if not todo:
+            return
+        results = side.connector.write([p.op for p in todo])
+        with session.begin():
+            for item, result in zip(todo, results, strict=True):
+                entry = session.get(LedgerEntry, item.op.idempotency_key)
+                assert entry is not None
+                if result.ok:
+                    entry.status, entry.done_at, entry.external_id = (
+                        "done",
+                        self.now(),
+                        result.external_id,
+                    )
+                    report.add(side, "created" if item.op.action == "create" else "updated")
+                    if item.op.action == "create" and result.external_id:
+                        ref = ExternalRef(
+                            connection=side.connection,
+                            object_type=side.object_type,
+                            external_id=result.external_id,
+                        )
+                        link_record(session, person_id=item.person_id, ref=ref, now=self.now())
+                else:
+                    entry.status, entry.error = (
+                        ("pending" if result.retryable else "failed"),
+                        result.error,
+                    )
+                    report.add(side, "write_errors")
+
+    def _links(self, session: Session, side: Side, person_ids: Sequence[str]) -> dict[str, str]:
+        rows = session.execute(
+            select(Link.person_id, Link.external_id)
+            .where(
+                Link.person_id.in_(person_ids),
+                Link.connection == side.connection,
+                Link.object_type == side.object_type,
+            )
+            .order_by(Link.id)
+        )
+        links: dict[str, str] = {}
+        for person_id, external_id in rows:
+            links.setdefault(
+                person_id, external_id
+            )  # duplicates inside one system: the oldest link
+        return links
+
+    def _linked_elsewhere(
+        self, session: Session, side: Side, person_ids: Sequence[str]
+    ) -> set[str]:
+        return set(
+            session.scalars(
+                select(Link.person_id).where(
+                    Link.person_id.in_(person_ids), Link.connection != side.connection
+                )
+            )
+        )
+
+
+def _contained(payload: Any, record: Any) -> bool:
+    """Whether every value of a vendor payload is already in the vendor record."""
+    if isinstance(payload, Mapping):
+        return isinstance(record, Mapping) and all(
+            k in record and _contained(v, record[k]) for k, v in payload.items()
+        )
+    if isinstance(payload, list):
+        return (
+            isinstance(record, list)
+            and len(payload) == len(record)
+            and all(_contained(p, r) for p, r in zip(payload, record, strict=True))
+        )
+    if payload is None or record is None:
+        return payload is record
+    return str(payload).strip().lower() == str(record).strip().lower()
