@@ -15,6 +15,7 @@ from hub.cli import db
 from hub.cli.context import CliState, state
 from hub.cli.errors import reported_errors
 from hub.cli.sync import sync as sync_command
+from hub.cli.worker import worker as worker_command
 from hub.connector import ConnectorContext, EmulatorOptions
 from hub.health import check_database, check_redis
 from hub.logs import configure_logging
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.command("sync")(sync_command)
+app.command("worker")(worker_command)
 
 # Feature command groups live beside their feature; a group whose module is absent is left out.
 for _module, _name in (
