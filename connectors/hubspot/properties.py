@@ -82,6 +82,8 @@ HUB_PROPERTIES: tuple[dict[str, Any], ...] = (
     _prop("github_url", "GitHub profile", "string", "Canonical GitHub profile URL."),
     _prop("candidate_tags", "Candidate tags", "string", "ATS tags, separated by ';'."),
     _prop("hub_gdpr_consent", "GDPR consent", "bool", "Consent to be contacted for recruiting."),
+    _prop("candidate_source", "Candidate source", "string", "Where the candidate came from."),
+    _prop("candidate_referrer", "Candidate referrer", "string", "Who referred the candidate."),
 )
 
 

@@ -16,9 +16,8 @@ from rich.table import Table
 from hub.cli.context import state
 from hub.cli.errors import reported_errors
 from hub.store.open import open_store
-from hub.store.repo import finish_run, start_run
-from hub.sync.build import build_pair
 from hub.sync.runner import SyncReport
+from hub.sync.service import choose_pair, run_pair
 
 console = Console(highlight=False)
 OUTCOMES = (
@@ -56,44 +55,22 @@ def sync(
     cli = state(ctx)
     with reported_errors():
         config = cli.config
-        names = list(config.sync_pairs)
-        if pair is None and len(names) != 1:
-            raise typer.BadParameter(
-                f"choose a pair with --pair ({', '.join(names) or 'none configured'})"
-            )
-        name = pair or names[0]
+        name = choose_pair(config, pair)
         engine, sessions = open_store(config)
-        runner, opened = build_pair(config, name, plugins=cli.plugins, sessions=sessions, now=_now)
         try:
             with _progress() as listener:
-                if dry_run:
-                    report = runner.run(full=full, dry_run=True, listener=listener)
-                else:
-                    with sessions.begin() as session:
-                        run = start_run(session, pair=name, now=_now())
-                    status, error = "failed", None
-                    try:
-                        report = runner.run(full=full, run_id=run.id, listener=listener)
-                        status = "succeeded"
-                    except Exception as exc:
-                        error = f"{type(exc).__name__}: {exc}"
-                        raise
-                    finally:
-                        with sessions.begin() as session:
-                            row = session.merge(run)
-                            counts = dict(report.counts) if status == "succeeded" else {}
-                            finish_run(
-                                session,
-                                row,
-                                now=_now(),
-                                status=status,
-                                counts=counts,
-                                api_calls={},
-                                error=error,
-                            )
+                report = run_pair(
+                    name,
+                    config=config,
+                    plugins=cli.plugins,
+                    engine=engine,
+                    sessions=sessions,
+                    now=_now,
+                    full=full,
+                    dry_run=dry_run,
+                    listener=listener,
+                )
         finally:
-            for connector in opened:
-                connector.close()
             engine.dispose()
     _print(report, dry_run=dry_run)
 

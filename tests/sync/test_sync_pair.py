@@ -2,96 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
-from datetime import UTC, datetime
-from pathlib import Path
-
 import httpx
-import pytest
 from sqlalchemy import func, select
 
-from hub.config import HubConfig
-from hub.connector import EmulatorOptions
-from hub.plugins import HubPlugins
-from hub.store import create_store_engine, session_factory, upgrade
 from hub.store.tables import LedgerEntry, Link, Person
-from hub.sync.build import build_pair
-from hub.testing.server import serve_app
-
-MAPPINGS = Path(__file__).parents[2] / "mappings"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-@pytest.fixture
-def world(database_url) -> Iterator[dict]:
-    plugins = HubPlugins.load(environ={})
-    with ExitStack() as stack:
-        gh_app = plugins.connector("greenhouse").emulator(
-            EmulatorOptions(seed=3, people=12, rate_limit=0)
-        )
-        hs_app = plugins.connector("hubspot").emulator(
-            EmulatorOptions(
-                seed=4, people=10, rate_limit=0, extra={"access_token": "tok", "search_rate": 0}
-            )
-        )
-        gh_url = stack.enter_context(serve_app(gh_app))
-        hs_url = stack.enter_context(serve_app(hs_app))
-        user_id = next(iter(gh_app.state.emulator.state.tables["users"]))
-        config = HubConfig.model_validate(
-            {
-                "database_url": database_url,
-                "connections": {
-                    "greenhouse": {
-                        "connector": "greenhouse",
-                        "settings": {
-                            "base_url": f"{gh_url}/v3",
-                            "auth_url": gh_url,
-                            "client_id": "c",
-                            "client_secret": "s",
-                            "user_id": str(user_id),
-                            "rate_limit": 0,
-                        },
-                    },
-                    "hubspot": {
-                        "connector": "hubspot",
-                        "settings": {"base_url": hs_url, "access_token": "tok", "rate_limit": 0},
-                    },
-                },
-                "sync_pairs": {
-                    "main": {
-                        "crm": "hubspot",
-                        "ats": "greenhouse",
-                        "mappings": {
-                            "contact": str(MAPPINGS / "hubspot.contact.yaml"),
-                            "candidate": str(MAPPINGS / "greenhouse.candidate.yaml"),
-                        },
-                        "lookback": "0s",
-                    }
-                },
-            }
-        )
-        engine = create_store_engine(database_url)
-        upgrade(engine)
-        sessions = session_factory(engine)
-        sync, opened = build_pair(config, "main", plugins=plugins, sessions=sessions, now=_now)
-        for connector in opened:
-            connector.setup()  # `hub setup`: HubSpot needs the hub's custom properties
-        yield {
-            "config": config,
-            "sync": sync,
-            "sessions": sessions,
-            "gh": gh_url,
-            "hs": hs_url,
-            "gh_app": gh_app,
-            "hs_app": hs_app,
-        }
-        for connector in opened:
-            connector.close()
-        engine.dispose()
 
 
 def written(report) -> int:

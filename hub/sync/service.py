@@ -1,0 +1,93 @@
+"""Run a sync pair as a recorded, locked run: what ``hub sync`` and the ``sync_pair`` job share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.config import HubConfig
+from hub.connector import ConnectorContext
+from hub.errors import ConfigError, HubError
+from hub.plugins import HubPlugins
+from hub.store.repo import finish_run, start_run
+from hub.store.tables import SyncRun
+from hub.sync.build import build_pair
+from hub.sync.lock import pair_lock
+from hub.sync.report import SyncReport
+
+__all__ = ["choose_pair", "run_pair"]
+
+
+def choose_pair(config: HubConfig, pair: str | None) -> str:
+    """The pair to run: the one named, or the only one configured.
+
+    Raises:
+        ConfigError: No pair named so, or several configured and none named.
+    """
+    names = list(config.sync_pairs)
+    if pair is None:
+        if len(names) != 1:
+            raise ConfigError(f"choose a sync pair ({', '.join(names) or 'none configured'})")
+        return names[0]
+    if pair not in config.sync_pairs:
+        raise ConfigError(f"no sync pair named {pair!r} ({', '.join(names) or 'none configured'})")
+    return pair
+
+
+def run_pair(
+    pair: str,
+    *,
+    config: HubConfig,
+    plugins: HubPlugins,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    now: Callable[[], datetime],
+    full: bool = False,
+    dry_run: bool = False,
+    listener: Callable[[str, str, int], None] | None = None,
+    context: Callable[[str], ConnectorContext] | None = None,
+) -> SyncReport:
+    """Run ``pair`` once under its lock; a real run is recorded in ``sync_runs``.
+
+    Raises:
+        SyncLockedError: Another run of the pair is in progress.
+    """
+    with pair_lock(engine, pair):
+        runner, opened = build_pair(
+            config, pair, plugins=plugins, sessions=sessions, now=now, context=context
+        )
+        try:
+            if dry_run:
+                return runner.run(full=full, dry_run=True, listener=listener)
+            with sessions.begin() as session:
+                run_id = start_run(session, pair=pair, now=now()).id
+            report = SyncReport()
+            status, error = "failed", None
+            try:
+                report = runner.run(full=full, run_id=run_id, listener=listener)
+                status = "succeeded"
+            except Exception as exc:
+                # hub errors are written without personal data; others may quote it
+                detail = f": {exc}" if isinstance(exc, HubError) else ""
+                error = f"{type(exc).__name__}{detail}"
+                raise
+            finally:
+                with sessions.begin() as session:
+                    row = session.get(SyncRun, run_id)
+                    assert row is not None
+                    finish_run(
+                        session,
+                        row,
+                        now=now(),
+                        status=status,
+                        counts=dict(report.counts),
+                        api_calls={},
+                        error=error,
+                    )
+            return report
+        finally:
+            for connector in opened:
+                connector.close()
