@@ -14,6 +14,7 @@ from hub.api.metrics import Metrics
 from hub.config import HubConfig
 from hub.connector import Connector, ConnectorContext
 from hub.plugins import HubPlugins
+from hub.queue import EmbeddedWorker, JobQueues, WorkerContext, set_context
 from hub.store.open import open_store
 
 __all__ = ["ServiceState", "open_service"]
@@ -34,11 +35,16 @@ class ServiceState:
     engine: Engine
     sessions: sessionmaker[Session]
     connectors: dict[str, Connector]
+    queues: JobQueues
     metrics: Metrics = field(default_factory=Metrics)
     now: Callable[[], datetime] = _utcnow
+    worker: EmbeddedWorker | None = None
 
     def close(self) -> None:
-        """Close vendor clients and the database pool."""
+        """Stop the embedded worker, close vendor clients and the database pool."""
+        if self.worker is not None:
+            self.worker.stop()
+            set_context(None)
         for connector in self.connectors.values():
             connector.close()
         self.engine.dispose()
@@ -56,4 +62,13 @@ def open_service(
             connectors[name] = spec.build(conn.settings, ConnectorContext(connection=name, now=now))
     if not config.api.admin_tokens:
         log.warning("admin API is off: no api.admin_tokens configured")
-    return ServiceState(config, plugins, engine, sessions, connectors, now=now)
+    queues = JobQueues.for_config(config)
+    worker = None
+    if config.embedded_queue:
+        # no Redis: jobs run on a thread of this process (said at start, not durable)
+        log.warning("embedded queue: jobs run inside this process (set redis_url for workers)")
+        set_context(WorkerContext(config=config, plugins=plugins))
+        worker = EmbeddedWorker(queues.connection).start()
+    return ServiceState(
+        config, plugins, engine, sessions, connectors, queues=queues, now=now, worker=worker
+    )

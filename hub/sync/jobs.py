@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from hub.errors import RetryableError
 from hub.queue import RetryPolicy, current_context, hub_job
 from hub.sync.lock import SyncLockedError
-from hub.sync.service import run_pair
+from hub.sync.service import process_inbox_for, run_pair
 
-__all__ = ["sync_pair"]
+__all__ = ["process_inbox", "sync_pair"]
 
 log = logging.getLogger(__name__)
 
@@ -42,4 +43,29 @@ def sync_pair(pair: str, full: bool = False) -> dict[str, int]:
     except SyncLockedError:
         log.info("sync pair %s is already running; this run is skipped", pair)
         return {"locked": 1}
+    return dict(report.counts)
+
+
+@hub_job(queue="sync", timeout=900, retry=RetryPolicy(transient=(5, 30, 120, 600)))
+def process_inbox(connection: str) -> dict[str, int]:
+    """Act on a connection's pending webhook events (enqueued when webhooks arrive).
+
+    Returns:
+        The counts of what was done.
+
+    Raises:
+        RetryableError: A sync run holds the pair; the job is retried and the events wait.
+    """
+    context = current_context()
+    try:
+        report = process_inbox_for(
+            connection,
+            config=context.config,
+            plugins=context.plugins,
+            engine=context.engine,
+            sessions=context.sessions,
+            now=_now,
+        )
+    except SyncLockedError as exc:
+        raise RetryableError(str(exc)) from None
     return dict(report.counts)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.connector import Cursor, VendorRecord
+from hub.failpoints import failpoint
 from hub.models import ExternalRef
 from hub.store.repo import create_person, find_person_id, link_record, load_cursor, save_cursor
 from hub.store.tables import LedgerEntry
@@ -117,6 +118,31 @@ class PairSync:
             session.close()
         return report
 
+    def sync_records(
+        self,
+        system: str,
+        external_ids: Sequence[str],
+        *,
+        report: SyncReport | None = None,
+        run_id: int | None = None,
+    ) -> SyncReport:
+        """Sync just these records of one side (webhook-triggered), leaving cursors alone."""
+        report = report or SyncReport()
+        side = self.sides[system]
+        session = self.sessions()
+        try:
+            records = side.connector.fetch(side.object_type, list(external_ids))
+            dirty: set[str] = set()
+            for start in range(0, len(records), self.batch_size):
+                with session.begin():
+                    batch = records[start : start + self.batch_size]
+                    dirty |= self._merge_batch(session, side, batch, report=report, run_id=run_id)
+            sides = [self.sides["crm"], self.sides["ats"]]
+            self.writer.write_out(session, sides, sorted(dirty), report=report, dry_run=False)
+        finally:
+            session.close()
+        return report
+
     def _read_side(
         self,
         session: Session,
@@ -146,6 +172,7 @@ class PairSync:
                         cursor=cursor,
                         now=self.now(),
                     )
+            failpoint("sync.mid_read")
         if not ordered and cursor is not None:
             with transaction(session, dry_run):
                 save_cursor(
@@ -214,6 +241,10 @@ class PairSync:
                 link_record(session, person_id=person_id, ref=ref, now=self.now())
             self.matcher.remember(session, person_id, mapped.value)
             golden = load_golden(session, [person_id])[person_id]
+            if golden.row.erased_at is not None:
+                # erased on request: the hub keeps no personal data of this person again
+                report.add(side, "erased_skipped")
+                continue
             merged = merge_inbound(
                 golden=golden.fields,
                 provenance=golden.provenance,
@@ -222,6 +253,7 @@ class PairSync:
                 policies=self.policies,
             )
             save_golden(session, golden, merged, now=self.now(), run_id=run_id)
+            failpoint("sync.mid_batch")
             report.add(side, "conflicts", len(merged.conflicts))
             if merged.changed:
                 report.add(side, "changed")

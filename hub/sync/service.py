@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import HubConfig
@@ -13,12 +13,13 @@ from hub.connector import ConnectorContext
 from hub.errors import ConfigError, HubError
 from hub.plugins import HubPlugins
 from hub.store.repo import finish_run, start_run
-from hub.store.tables import SyncRun
+from hub.store.tables import InboxEvent, SyncRun
 from hub.sync.build import build_pair
+from hub.sync.inbox import apply_inbox
 from hub.sync.lock import pair_lock
 from hub.sync.report import SyncReport
 
-__all__ = ["choose_pair", "run_pair"]
+__all__ = ["choose_pair", "process_inbox_for", "run_pair"]
 
 
 def choose_pair(config: HubConfig, pair: str | None) -> str:
@@ -91,3 +92,47 @@ def run_pair(
         finally:
             for connector in opened:
                 connector.close()
+
+
+def process_inbox_for(
+    connection: str,
+    *,
+    config: HubConfig,
+    plugins: HubPlugins,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    now: Callable[[], datetime],
+    limit: int = 500,
+) -> SyncReport:
+    """Act on the connection's pending webhook events for every pair it belongs to.
+
+    Raises:
+        SyncLockedError: A run of one of the pairs is in progress (the events stay pending).
+    """
+    report = SyncReport()
+    pairs = [n for n, p in config.sync_pairs.items() if connection in (p.crm, p.ats)]
+    for pair in pairs:
+        with pair_lock(engine, pair):
+            runner, opened = build_pair(config, pair, plugins=plugins, sessions=sessions, now=now)
+            try:
+                with sessions() as session:
+                    events = session.scalars(
+                        select(InboxEvent)
+                        .where(InboxEvent.connection == connection, InboxEvent.status == "pending")
+                        .order_by(InboxEvent.id)
+                        .limit(limit)
+                    ).all()
+                    if events:
+                        apply_inbox(runner, session, events, now=now(), report=report)
+            finally:
+                for connector in opened:
+                    connector.close()
+    if not pairs:
+        with sessions.begin() as session:
+            # no pair uses this connection: nothing will ever act on its events
+            session.execute(
+                update(InboxEvent)
+                .where(InboxEvent.connection == connection, InboxEvent.status == "pending")
+                .values(status="ignored")
+            )
+    return report

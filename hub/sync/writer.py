@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.connector import WriteOp
+from hub.failpoints import failpoint
 from hub.models import ExternalRef
 from hub.store.repo import link_record
 from hub.store.tables import LedgerEntry, Link
@@ -92,6 +93,8 @@ class OutboundWriter:
         )
         planned: list[PlannedWrite] = []
         for person_id in person_ids:
+            if golden[person_id].row.erased_at is not None:
+                continue  # never write an erased person anywhere
             fields = golden[person_id].fields
             external_id = links.get(person_id)
             if external_id is not None:
@@ -183,6 +186,7 @@ class OutboundWriter:
         if not todo:
             return
         results = side.connector.write([p.op for p in todo])
+        failpoint("sync.after_vendor_write")
         with session.begin():
             for item, result in zip(todo, results, strict=True):
                 entry = session.get(LedgerEntry, item.op.idempotency_key)

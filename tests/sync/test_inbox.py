@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import func, select
+
+from hub.models import ChangeEvent
+from hub.store.inbox import store_events
+from hub.store.tables import InboxEvent, Link, Person, PersonKey
+from hub.sync.service import process_inbox_for
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def receive(world, connection: str, *events: ChangeEvent) -> None:
+    with world["sessions"].begin() as session:
+        store_events(session, connection=connection, events=list(events), now=_now())
+
+
+def event(object_type: str, external_id: str, kind: str, key: str, **related: str) -> ChangeEvent:
+    return ChangeEvent(
+        object_type=object_type,
+        external_id=external_id,
+        kind=kind,  # type: ignore[arg-type]
+        occurred_at=_now(),
+        dedupe_key=key,
+        related_ids=related,
+    )
+
+
+def process(world, connection: str):
+    return process_inbox_for(
+        connection,
+        config=world["config"],
+        plugins=world["plugins"],
+        engine=world["engine"],
+        sessions=world["sessions"],
+        now=_now,
+    )
+
+
+def linked_pair(world) -> tuple[str, str, str]:
+    with world["sessions"]() as session:
+        for person_id, candidate_id in session.execute(
+            select(Link.person_id, Link.external_id).where(Link.connection == "greenhouse")
+        ):
+            contact_id = session.scalar(
+                select(Link.external_id).where(
+                    Link.connection == "hubspot", Link.person_id == person_id
+                )
+            )
+            if contact_id:
+                return person_id, candidate_id, contact_id
+    raise AssertionError("no person linked in both systems")
+
+
+def contact_property(world, contact_id: str, name: str) -> str | None:
+    response = httpx.post(
+        f"{world['hs']}/crm/v3/objects/contacts/batch/read",
+        json={"inputs": [{"id": contact_id}], "properties": [name]},
+        headers={"Authorization": "Bearer tok"},
+    )
+    return response.json()["results"][0]["properties"].get(name)
+
+
+def test_a_webhook_event_syncs_just_that_record(world):
+    world["sync"].run()
+    _, candidate_id, contact_id = linked_pair(world)
+    httpx.patch(f"{world['gh']}/_emulator/candidates/{candidate_id}", json={"title": "CTO"})
+    receive(world, "greenhouse", event("candidate", candidate_id, "updated", "e1"))
+    report = process(world, "greenhouse")
+    assert report.counts["greenhouse.candidate.read"] == 1
+    assert contact_property(world, contact_id, "jobtitle") == "CTO"
+    with world["sessions"]() as session:
+        assert session.scalars(select(InboxEvent.status)).all() == ["processed"]
+    assert process(world, "greenhouse").counts == {}  # nothing pending: nothing done
+
+
+def test_an_application_event_rereads_its_candidate(world):
+    world["sync"].run()
+    _, candidate_id, contact_id = linked_pair(world)
+    httpx.patch(f"{world['gh']}/_emulator/candidates/{candidate_id}", json={"company": "Initech"})
+    receive(
+        world,
+        "greenhouse",
+        event("application", "999", "stage_changed", "e2", candidate_id=candidate_id),
+    )
+    process(world, "greenhouse")
+    assert contact_property(world, contact_id, "company") == "Initech"
+
+
+def test_a_deleted_record_is_unlinked(world):
+    world["sync"].run()
+    person_id, candidate_id, _ = linked_pair(world)
+    receive(world, "greenhouse", event("candidate", candidate_id, "deleted", "e3"))
+    assert process(world, "greenhouse").counts["greenhouse.candidate.unlinked"] == 1
+    with world["sessions"]() as session:
+        links = session.scalars(select(Link.connection).where(Link.person_id == person_id)).all()
+    assert "greenhouse" not in links
+
+
+def test_an_erasure_forgets_the_person_and_is_never_undone_by_a_sync(world):
+    world["sync"].run()
+    person_id, _, contact_id = linked_pair(world)
+    receive(world, "hubspot", event("contact", contact_id, "erased", "e4"))
+    assert process(world, "hubspot").counts["hubspot.contact.erased"] == 1
+    with world["sessions"]() as session:
+        person = session.get(Person, person_id)
+        assert person.data == {}
+        assert person.erased_at is not None
+        assert (
+            session.scalar(
+                select(func.count()).select_from(PersonKey).where(PersonKey.person_id == person_id)
+            )
+            == 0
+        )
+    again = world["sync"].run(full=True)
+    assert again.counts["hubspot.contact.created"] == 0
+    with world["sessions"]() as session:
+        assert session.get(Person, person_id).data == {}
