@@ -16,6 +16,7 @@ from hub.connector import Connector, ConnectorContext
 from hub.plugins import HubPlugins
 from hub.queue import EmbeddedWorker, JobQueues, WorkerContext, set_context
 from hub.store.open import open_store
+from hub.sync.scheduler import Scheduler
 
 __all__ = ["ServiceState", "open_service"]
 
@@ -39,9 +40,12 @@ class ServiceState:
     metrics: Metrics = field(default_factory=Metrics)
     now: Callable[[], datetime] = _utcnow
     worker: EmbeddedWorker | None = None
+    scheduler: Scheduler | None = None
 
     def close(self) -> None:
         """Stop the embedded worker, close vendor clients and the database pool."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self.worker is not None:
             self.worker.stop()
             set_context(None)
@@ -63,12 +67,21 @@ def open_service(
     if not config.api.admin_tokens:
         log.warning("admin API is off: no api.admin_tokens configured")
     queues = JobQueues.for_config(config)
-    worker = None
+    worker = scheduler = None
     if config.embedded_queue:
         # no Redis: jobs run on a thread of this process (said at start, not durable)
         log.warning("embedded queue: jobs run inside this process (set redis_url for workers)")
         set_context(WorkerContext(config=config, plugins=plugins))
         worker = EmbeddedWorker(queues.connection).start()
+        scheduler = Scheduler(config, queues, sessions, now=now).start()
     return ServiceState(
-        config, plugins, engine, sessions, connectors, queues=queues, now=now, worker=worker
+        config,
+        plugins,
+        engine,
+        sessions,
+        connectors,
+        queues=queues,
+        now=now,
+        worker=worker,
+        scheduler=scheduler,
     )

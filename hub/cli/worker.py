@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -25,8 +26,14 @@ from hub.queue import (
     set_context,
 )
 from hub.queue.jobs import check_health
+from hub.sync.scheduler import Scheduler
 
 __all__ = ["worker"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
 
 console = Console(highlight=False)
 
@@ -52,6 +59,10 @@ def worker(
     check: Annotated[
         bool, typer.Option(help="Enqueue a health-check job first; with --burst, print its result.")
     ] = False,
+    schedule: Annotated[
+        bool,
+        typer.Option(help="Also enqueue scheduled pair runs and sweep waiting webhook events."),
+    ] = True,
 ) -> None:
     """Run jobs from the queues until stopped (SIGTERM finishes the job in hand first)."""
     cli = state(ctx)
@@ -74,7 +85,16 @@ def worker(
             console.print("embedded mode: running the queued jobs in-process, then stopping")
             drain_jobs(connection, names)
         else:
-            run_worker(connection, names, burst=burst)
+            scheduler = None
+            if schedule and not burst:
+                scheduler = Scheduler(
+                    config, JobQueues(connection), context.sessions, now=_now
+                ).start()
+            try:
+                run_worker(connection, names, burst=burst)
+            finally:
+                if scheduler is not None:
+                    scheduler.stop()
     finally:
         context.close()
         set_context(None)
