@@ -13,6 +13,7 @@ from rich.table import Table
 from hub import __version__
 from hub.cli import db
 from hub.cli.context import CliState, state
+from hub.cli.demo import demo as demo_command
 from hub.cli.errors import reported_errors
 from hub.cli.sync import sync as sync_command
 from hub.cli.worker import worker as worker_command
@@ -28,6 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.command("demo")(demo_command)
 app.command("sync")(sync_command)
 app.command("worker")(worker_command)
 

@@ -69,6 +69,7 @@ def sync(
                     full=full,
                     dry_run=dry_run,
                     listener=listener,
+                    lock_wait=60.0,
                 )
         finally:
             engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -23,9 +24,17 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# Alembic keeps its running context in module globals: two threads of one process (the service
+# and its embedded worker) must not migrate at the same moment.
+_UPGRADE_LOCK = threading.Lock()
+
+
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Apply migrations up to ``revision`` (all by default)."""
-    command.upgrade(alembic_config(engine), revision)
+    with _UPGRADE_LOCK:
+        if revision == "heads" and is_current(engine):
+            return
+        command.upgrade(alembic_config(engine), revision)
 
 
 def head_revisions(engine: Engine) -> set[str]:

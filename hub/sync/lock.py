@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,18 +33,36 @@ def _key(pair: str) -> int:
 
 
 @contextmanager
-def pair_lock(engine: Engine, pair: str) -> Iterator[None]:
-    """Hold the pair's lock for the block.
+def pair_lock(engine: Engine, pair: str, *, wait: float = 0.0) -> Iterator[None]:
+    """Hold the pair's lock for the block, waiting up to ``wait`` seconds for it.
 
     Raises:
-        SyncLockedError: Another run holds it; this one does not wait.
+        SyncLockedError: Another run still holds it after ``wait`` seconds.
     """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with _lock_once(engine, pair):
+                yield
+            return
+        except _HeldError:
+            if time.monotonic() >= deadline:
+                raise SyncLockedError(f"sync pair {pair!r} is already running") from None
+            time.sleep(0.2)
+
+
+class _HeldError(Exception):
+    pass
+
+
+@contextmanager
+def _lock_once(engine: Engine, pair: str) -> Iterator[None]:
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             got = connection.scalar(select(func.pg_try_advisory_lock(_key(pair))))
             connection.commit()
             if not got:
-                raise SyncLockedError(f"sync pair {pair!r} is already running")
+                raise _HeldError
             try:
                 yield
             finally:
@@ -60,7 +79,7 @@ def pair_lock(engine: Engine, pair: str) -> Iterator[None]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise SyncLockedError(f"sync pair {pair!r} is already running") from None
+            raise _HeldError from None
         yield
     finally:
         os.close(descriptor)

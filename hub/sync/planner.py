@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from hub.dedup.normalise.email import WEAK_MARK, normalise_email
 from hub.sync.fields import MULTI_VALUED, FieldMap, is_empty
 
 __all__ = [
@@ -221,7 +222,11 @@ def _identity(value: Any) -> Any:
     """What makes two list items the same: an email's address, a phone's number, a link's URL."""
     if isinstance(value, tuple) and value and all(isinstance(p, tuple) for p in value):
         pairs = dict(value)
-        for key in ("address", "number", "url"):
+        if "address" in pairs:
+            # the same inbox spelt differently (Gmail dots, +tags, case) is one address
+            folded = normalise_email(str(pairs["address"]))
+            return ("address", folded[0].removeprefix(WEAK_MARK) if folded else "")
+        for key in ("number", "url"):
             if key in pairs:
                 return (key, str(pairs[key]).lower())
     return value

@@ -18,7 +18,7 @@ from hub.connector import Cursor, VendorRecord
 from hub.failpoints import failpoint
 from hub.models import ExternalRef
 from hub.store.repo import create_person, find_person_id, link_record, load_cursor, save_cursor
-from hub.store.tables import LedgerEntry
+from hub.store.tables import LedgerEntry, Person, SyncRun
 from hub.sync.cursors import advance_cursor, read_window
 from hub.sync.fields import flatten
 from hub.sync.golden import load_golden, save_golden
@@ -105,6 +105,7 @@ class PairSync:
                     run_id=run_id,
                     dry_run=dry_run,
                 )
+            dirty |= self._unfinished(session, dry_run=dry_run)
             self.writer.write_out(
                 session,
                 [self.sides["crm"], self.sides["ats"]],
@@ -261,6 +262,24 @@ class PairSync:
             else:
                 report.add(side, "unchanged")
         return dirty
+
+    def _unfinished(self, session: Session, *, dry_run: bool) -> set[str]:
+        """Persons changed since the pair's last succeeded run began.
+
+        Which persons a run changed is known only in memory until its writes finish; a run that
+        crashed or failed after committing a batch leaves them unwritten, and the rerun's cursors
+        no longer reach them. Re-planning them is cheap: what is already written plans nothing.
+        """
+        with transaction(session, dry_run):
+            since = session.scalar(
+                select(func.max(SyncRun.started_at)).where(
+                    SyncRun.pair == self.name, SyncRun.status == "succeeded"
+                )
+            )
+            query = select(Person.id)
+            if since is not None:
+                query = query.where(Person.updated_at >= since)
+            return set(session.scalars(query))
 
     def _last_writes(
         self, session: Session, side: Side, external_ids: Sequence[str]

@@ -50,13 +50,27 @@ def run_pair(
     dry_run: bool = False,
     listener: Callable[[str, str, int], None] | None = None,
     context: Callable[[str], ConnectorContext] | None = None,
+    lock_wait: float = 0.0,
 ) -> SyncReport:
     """Run ``pair`` once under its lock; a real run is recorded in ``sync_runs``.
+
+    Args:
+        pair: The pair's name.
+        config: The configuration.
+        plugins: Installed plugins.
+        engine: The store's engine (for the pair lock).
+        sessions: Store sessions.
+        now: Wall clock.
+        full: Ignore stored cursors.
+        dry_run: Plan only; commit and write nothing.
+        listener: Told of every count (progress bars).
+        context: Builds each connection's ConnectorContext (tests inject transports).
+        lock_wait: Seconds to wait for a run in progress (a webhook job) to finish.
 
     Raises:
         SyncLockedError: Another run of the pair is in progress.
     """
-    with pair_lock(engine, pair):
+    with pair_lock(engine, pair, wait=lock_wait):
         runner, opened = build_pair(
             config, pair, plugins=plugins, sessions=sessions, now=now, context=context
         )
@@ -103,8 +117,21 @@ def process_inbox_for(
     sessions: sessionmaker[Session],
     now: Callable[[], datetime],
     limit: int = 500,
+    max_rounds: int = 20,
+    lock_wait: float = 30.0,
 ) -> SyncReport:
     """Act on the connection's pending webhook events for every pair it belongs to.
+
+    Args:
+        connection: The connection whose events to act on.
+        config: The configuration.
+        plugins: Installed plugins.
+        engine: The store's engine (for the pair lock).
+        sessions: Store sessions.
+        now: Wall clock.
+        limit: Events per round.
+        max_rounds: Rounds per call; events left over wait for the next job or the sweep.
+        lock_wait: Seconds to wait for a running sync of the pair.
 
     Raises:
         SyncLockedError: A run of one of the pairs is in progress (the events stay pending).
@@ -112,17 +139,25 @@ def process_inbox_for(
     report = SyncReport()
     pairs = [n for n, p in config.sync_pairs.items() if connection in (p.crm, p.ats)]
     for pair in pairs:
-        with pair_lock(engine, pair):
+        # a webhook job queued behind a running sync waits for it rather than failing
+        with pair_lock(engine, pair, wait=lock_wait):
             runner, opened = build_pair(config, pair, plugins=plugins, sessions=sessions, now=now)
             try:
-                with sessions() as session:
-                    events = session.scalars(
-                        select(InboxEvent)
-                        .where(InboxEvent.connection == connection, InboxEvent.status == "pending")
-                        .order_by(InboxEvent.id)
-                        .limit(limit)
-                    ).all()
-                    if events:
+                # events that arrive while this job runs are taken by it too: their own enqueue
+                # found this job running and added nothing
+                for _ in range(max_rounds):
+                    with sessions() as session:
+                        events = session.scalars(
+                            select(InboxEvent)
+                            .where(
+                                InboxEvent.connection == connection,
+                                InboxEvent.status == "pending",
+                            )
+                            .order_by(InboxEvent.id)
+                            .limit(limit)
+                        ).all()
+                        if not events:
+                            break
                         apply_inbox(runner, session, events, now=now(), report=report)
             finally:
                 for connector in opened:

@@ -109,9 +109,12 @@ class OutboundWriter:
                     writable=side.writable,
                 )
                 if plan:
-                    planned.append(
-                        self._op(side, person_id, plan, action="update", external_id=external_id)
-                    )
+                    item = self._op(side, person_id, plan, action="update", external_id=external_id)
+                    if record is not None and _contained(item.op.data, record.data):
+                        # the planner saw a difference the vendor's form cannot express
+                        report.add(side, "in_sync")
+                    else:
+                        planned.append(item)
             elif side.system == "crm" and person_id in others and fields.get("emails"):
                 # an applicant the CRM has never seen becomes a contact; the ATS gets new people
                 # only when a transition rule asks for a prospect

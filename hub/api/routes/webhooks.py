@@ -52,11 +52,11 @@ def _public_url(hub: ServiceState, request: Request) -> str:
     return f"{base.rstrip('/')}{request.url.path}{query}"
 
 
-@router.post("/webhooks/{connection}", status_code=202, responses=_ERRORS)
+@router.post("/webhooks/{connection}", status_code=200, responses=_ERRORS)
 async def receive_webhook(connection: str, request: Request, hub: Service) -> Response:
     """Receive a vendor webhook for ``connection``.
 
-    202 with the count of new events; 401 bad or missing signature (nothing stored); 404 unknown
+    200 with the count of new events (Greenhouse retries anything but exactly 200); 401 bad or missing signature (nothing stored); 404 unknown
     connection; 413 body too large; 400 unparseable body with a valid signature (kept raw).
     """
     counter = hub.metrics.inbound_webhooks
@@ -94,7 +94,7 @@ async def receive_webhook(connection: str, request: Request, hub: Service) -> Re
     hub.metrics.inbound_events.labels(connection, "duplicate").inc(len(events) - new)
     return Response(
         content=f'{{"received": {len(events)}, "new": {new}}}',
-        status_code=202,
+        status_code=200,
         media_type="application/json",
     )
 

@@ -1,0 +1,1 @@
+"""``hub demo``: the sandbox. Both vendor emulators, the hub's service and a simulated week."""

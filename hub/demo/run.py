@@ -1,0 +1,139 @@
+"""The demo, step by step: seed, set up, sync, a simulated week, webhooks in, sync, summary."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from hub.connector import ConnectorContext
+from hub.demo.activity import simulate_week
+from hub.demo.seeding import share_people
+from hub.demo.summary import DemoSummary, summarise
+from hub.demo.world import DemoWorld
+from hub.store.open import open_store
+from hub.store.tables import InboxEvent
+from hub.sync.report import SyncReport
+from hub.sync.service import run_pair
+
+__all__ = ["DemoResult", "run_demo"]
+
+Say = Callable[[str], None]
+Listener = Callable[[str, str, int], None]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo did."""
+
+    shared: int
+    setup: list[str]
+    initial: SyncReport
+    week: Counter[str]
+    final: SyncReport
+    summary: DemoSummary
+    seconds: float
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _wait_for_webhooks(world: DemoWorld, *, timeout: float = 60.0) -> int:
+    """Wait until the emulators have sent their webhooks and the hub has acted on them."""
+    deadline = time.monotonic() + timeout
+    engine, sessions = open_store(world.config)
+    try:
+        while time.monotonic() < deadline:
+            gh = httpx.get(f"{world.greenhouse_url}/_emulator/state").json()["webhooks"]
+            hs = httpx.get(f"{world.hubspot_url}/_emulator/state").json()["webhooks"]
+            with sessions() as session:
+                pending = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(InboxEvent)
+                        .where(InboxEvent.status == "pending")
+                    )
+                    or 0
+                )
+            if not gh["pending"] and not hs["pending"] and not pending:
+                return 0
+            time.sleep(0.2)
+        return pending
+    finally:
+        engine.dispose()
+
+
+def run_demo(
+    world: DemoWorld, *, seed: int, share: float, say: Say, listener: Listener | None = None
+) -> DemoResult:
+    """Run the whole demo against a started :func:`hub.demo.world.demo_world`."""
+    started = time.monotonic()
+    gh_state = world.greenhouse.state.emulator.state
+    shared = share_people(
+        candidates=list(gh_state.tables["candidates"].values()),
+        hubspot_url=world.hubspot_url,
+        share=share,
+        seed=seed,
+    )
+    say(f"seeded both systems: {shared} ATS candidates also known to the CRM, with variations")
+    spec = world.plugins.connector("hubspot")
+    crm = spec.build(world.config.connections["hubspot"].settings, ConnectorContext())
+    try:
+        setup = crm.setup()  # `hub setup`
+    finally:
+        crm.close()
+    created = sum(1 for line in setup if line.startswith("created"))
+    say(f"hub setup: {created} HubSpot properties created")
+    engine, sessions = open_store(world.config)
+    try:
+
+        def sync(full: bool) -> SyncReport:
+            return run_pair(
+                "main",
+                config=world.config,
+                plugins=world.plugins,
+                engine=engine,
+                sessions=sessions,
+                now=_now,
+                full=full,
+                listener=listener,
+                lock_wait=120.0,  # webhook jobs from the seeding may hold the pair a moment
+            )
+
+        initial = sync(True)
+        say(f"initial sync done ({time.monotonic() - started:.1f} s)")
+        week = simulate_week(
+            greenhouse_url=world.greenhouse_url,
+            hubspot_url=world.hubspot_url,
+            greenhouse_app=world.greenhouse,
+            hubspot_app=world.hubspot,
+            seed=seed,
+        )
+        say("a simulated week: " + ", ".join(f"{n} {what}" for what, n in sorted(week.items())))
+        left = _wait_for_webhooks(world)
+        say(f"webhooks received and acted on ({time.monotonic() - started:.1f} s)")
+        if left:
+            say(f"{left} webhook events still waiting; the scheduled sync will pick them up")
+        final = sync(False)
+        # the final sync's own writes come back as webhooks (echoes): let them settle too
+        _wait_for_webhooks(world, timeout=30.0)
+        with sessions() as session:
+            calls = {name: counter.count for name, counter in world.api_calls.items()}
+            summary = summarise(
+                session, greenhouse=world.greenhouse, hubspot=world.hubspot, api_calls=calls
+            )
+    finally:
+        engine.dispose()
+    return DemoResult(shared, setup, initial, week, final, summary, time.monotonic() - started)
+
+
+def default_workdir() -> Path:
+    """Where the demo keeps its database: ``.hub-demo`` in the current directory."""
+    return Path.cwd() / ".hub-demo"
