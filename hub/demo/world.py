@@ -93,6 +93,7 @@ def _config(*, workdir: Path, urls: dict[str, str], user_id: str, admin_token: s
                     "mappings": {
                         "contact": str(MAPPINGS / "hubspot.contact.yaml"),
                         "candidate": str(MAPPINGS / "greenhouse.candidate.yaml"),
+                        "application": str(MAPPINGS / "greenhouse.application.yaml"),
                     },
                     "lookback": "1m",
                 }

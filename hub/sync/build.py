@@ -99,6 +99,15 @@ def build_pair(
         opened.append(connector)
         sides[system] = Side(system, connection, connector, object_type, chosen[0].mapping)
     policies = merge_policies(sides["crm"].mapping.policies, sides["ats"].mapping.policies)
+    ats = sides["ats"]
+    applications = next(
+        (
+            Side("ats", ats.connection, ats.connector, m.spec.object_type, m.mapping)
+            for m in mappings.values()
+            if m.spec.connector == ats.connector.spec.name and m.spec.canonical == "application"
+        ),
+        None,
+    )
     sync = PairSync(
         pair_name,
         crm=sides["crm"],
@@ -109,5 +118,6 @@ def build_pair(
         now=now,
         lookback=pair.lookback,
         batch_size=pair.batch_size,
+        applications=applications,
     )
     return sync, opened

@@ -19,6 +19,7 @@ from hub.failpoints import failpoint
 from hub.models import ExternalRef
 from hub.store.repo import create_person, find_person_id, link_record, load_cursor, save_cursor
 from hub.store.tables import LedgerEntry, Person, SyncRun
+from hub.sync.applications import ApplicationStream
 from hub.sync.cursors import advance_cursor, read_window
 from hub.sync.fields import flatten
 from hub.sync.golden import load_golden, save_golden
@@ -61,6 +62,7 @@ class PairSync:
         now: Callable[[], datetime],
         lookback: timedelta,
         batch_size: int = 100,
+        applications: Side | None = None,
     ) -> None:
         self.name = name
         self.sides = {"crm": crm, "ats": ats}
@@ -71,6 +73,17 @@ class PairSync:
         self.lookback = lookback
         self.batch_size = batch_size
         self.writer = OutboundWriter(policies=policies, now=now, batch_size=batch_size)
+        self.applications = (
+            None
+            if applications is None
+            else ApplicationStream(
+                applications,
+                person_side=ats,
+                merge_people=self._merge_batch,
+                policies=policies,
+                now=now,
+            )
+        )
 
     def run(
         self,
@@ -106,6 +119,18 @@ class PairSync:
                     dry_run=dry_run,
                 )
             dirty |= self._unfinished(session, dry_run=dry_run)
+            if self.applications is not None:
+                self.applications.forget_names()
+                dirty |= self._read_side(
+                    session,
+                    self.applications.side,
+                    started=started,
+                    full=full,
+                    report=report,
+                    run_id=run_id,
+                    dry_run=dry_run,
+                    merge=self.applications.merge,
+                )
             self.writer.write_out(
                 session,
                 [self.sides["crm"], self.sides["ats"]],
@@ -154,7 +179,9 @@ class PairSync:
         report: SyncReport,
         run_id: int | None,
         dry_run: bool,
+        merge: Callable[..., set[str]] | None = None,
     ) -> set[str]:
+        merge_batch = merge or self._merge_batch
         with transaction(session, dry_run):
             stored = None if full else load_cursor(session, side.connection, side.object_type)
         window = read_window(stored=stored, lookback=self.lookback, run_started_at=started)
@@ -163,7 +190,7 @@ class PairSync:
         dirty: set[str] = set()
         for batch in self._batches(side, window.since, window.until):
             with transaction(session, dry_run):
-                dirty |= self._merge_batch(session, side, batch, report=report, run_id=run_id)
+                dirty |= merge_batch(session, side, batch, report=report, run_id=run_id)
                 cursor = advance_cursor(cursor, batch, signpost=started)
                 if ordered and cursor is not None:
                     save_cursor(

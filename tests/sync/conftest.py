@@ -65,6 +65,7 @@ def world(database_url) -> Iterator[dict]:
                         "mappings": {
                             "contact": str(MAPPINGS / "hubspot.contact.yaml"),
                             "candidate": str(MAPPINGS / "greenhouse.candidate.yaml"),
+                            "application": str(MAPPINGS / "greenhouse.application.yaml"),
                         },
                         "lookback": "0s",
                     }

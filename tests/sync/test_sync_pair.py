@@ -88,3 +88,56 @@ def test_hub_sync_command_records_runs_and_dry_run_writes_nothing(world, tmp_pat
     assert "sync summary" in real.output
     runs = runner.invoke(app, ["-c", str(path), "runs"])
     assert "succeeded" in runs.output
+
+
+def test_the_latest_application_reaches_the_crm_and_follows_stage_moves(world):
+    world["sync"].run()
+    state = world["gh_app"].state.emulator.state
+    with world["sessions"]() as session:
+        links = dict(
+            session.execute(
+                select(Link.external_id, Link.person_id).where(Link.connection == "greenhouse")
+            ).all()
+        )
+        contacts = dict(
+            session.execute(
+                select(Link.person_id, Link.external_id).where(Link.connection == "hubspot")
+            ).all()
+        )
+    active = [
+        a
+        for a in state.tables["applications"].values()
+        if a["status"] == "active" and str(a["candidate_id"]) in links
+    ]
+    app = max(active, key=lambda a: a["updated_at"])
+    contact_id = contacts[links[str(app["candidate_id"])]]
+    stages = sorted(
+        (s for s in state.tables["job_interview_stages"].values() if s["job_id"] in app["job_ids"]),
+        key=lambda s: s["sort_order"],
+    )
+    target = next(s for s in reversed(stages) if s["id"] != app["stage_id"])
+    moved = httpx.post(
+        f"{world['gh']}/_emulator/applications/{app['id']}/move", json={"to_stage_id": target["id"]}
+    )
+    assert moved.status_code < 400, moved.text
+    report = world["sync"].run()
+    assert report.counts["greenhouse.application.read"] >= 1
+    seen = httpx.post(
+        f"{world['hs']}/crm/v3/objects/contacts/batch/read",
+        json={
+            "inputs": [{"id": contact_id}],
+            "properties": [
+                "last_application_stage",
+                "last_application_status",
+                "last_application_job",
+            ],
+        },
+        headers={"Authorization": "Bearer tok"},
+    ).json()["results"][0]["properties"]
+    job = state.tables["jobs"][app["job_ids"][0]]["name"]
+    assert seen == {
+        **seen,
+        "last_application_stage": target["name"],
+        "last_application_status": "active",
+        "last_application_job": job,
+    }

@@ -1,0 +1,142 @@
+"""Applications in the ATS, summarised onto their person: what the CRM's recruiters-to-be see.
+
+Each application read (incrementally, like any other stream) updates its person's
+``custom.last_application_job``, ``custom.last_application_stage`` and
+``custom.last_application_status``; the newest application by vendor time wins, whatever order
+they are read in. Job and stage names come from the ATS's own catalogue, read once per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.connector import Connector, VendorRecord
+from hub.models import Application, ExternalRef
+from hub.store.repo import find_person_id
+from hub.sync.fields import FieldMap
+from hub.sync.golden import load_golden, save_golden
+from hub.sync.pairing import Side
+from hub.sync.planner import PolicySet, Provenance, merge_inbound
+from hub.sync.report import SyncReport
+
+__all__ = ["ApplicationStream", "summary_fields"]
+
+# The ATS catalogue object types that name an application's job and stage.
+CATALOGUE = {"job": "job", "stage": "job_interview_stage"}
+
+
+def summary_fields(app: Application, names: dict[str, dict[str, str]]) -> FieldMap:
+    """The person fields one application sets (pure)."""
+    job = names["job"].get(app.job_id or "", app.job_name or app.job_id)
+    stage = names["stage"].get(app.stage_id or "", app.stage_name or app.stage_id)
+    fields: FieldMap = {"custom.last_application_status": app.status}
+    if job:
+        fields["custom.last_application_job"] = job
+    if stage:
+        fields["custom.last_application_stage"] = stage
+    return fields
+
+
+class ApplicationStream:
+    """Reads applications and folds them into their persons.
+
+    Args:
+        side: The ATS's application stream (object type and mapping).
+        person_side: The ATS's person side (to read a candidate not seen yet).
+        merge_people: Merges person records (the runner's own batch merge).
+        policies: The pair's field policies.
+        now: Wall clock.
+    """
+
+    def __init__(
+        self,
+        side: Side,
+        *,
+        person_side: Side,
+        merge_people: Callable[..., set[str]],
+        policies: PolicySet,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.side, self.person_side = side, person_side
+        self.merge_people, self.policies, self.now = merge_people, policies, now
+        self._names: dict[str, dict[str, str]] | None = None
+
+    def forget_names(self) -> None:
+        """Read the catalogue afresh at the next use (once per run)."""
+        self._names = None
+
+    def names(self) -> dict[str, dict[str, str]]:
+        """Job and stage names by id, read from the ATS once."""
+        if self._names is None:
+            until = self.now()
+            self._names = {
+                k: _names_of(self.side.connector, t, until=until) for k, t in CATALOGUE.items()
+            }
+        return self._names
+
+    def merge(
+        self,
+        session: Session,
+        side: Side,
+        batch: Sequence[VendorRecord],
+        *,
+        report: SyncReport,
+        run_id: int | None,
+    ) -> set[str]:
+        """Fold a batch of application records into their persons; return the changed ones."""
+        dirty: set[str] = set()
+        for record in batch:
+            report.add(side, "read")
+            app = side.mapping.to_canonical(record.data).value
+            if not isinstance(app, Application):
+                report.add(side, "errors")
+                continue
+            person_id = self._person_of(session, app.person_id, report=report, run_id=run_id)
+            if person_id is None:
+                report.add(side, "errors")
+                continue
+            golden = load_golden(session, [person_id])[person_id]
+            if golden.row.erased_at is not None:
+                continue
+            merged = merge_inbound(
+                golden=golden.fields,
+                provenance=golden.provenance,
+                incoming=summary_fields(app, self.names()),
+                source=Provenance("ats", side.connection, app.updated_at or record.updated_at),
+                policies=self.policies,
+            )
+            save_golden(session, golden, merged, now=self.now(), run_id=run_id)
+            if merged.changed:
+                report.add(side, "changed")
+                dirty.add(person_id)
+        return dirty
+
+    def _person_of(
+        self, session: Session, candidate_id: str, *, report: SyncReport, run_id: int | None
+    ) -> str | None:
+        ref = ExternalRef(
+            connection=self.person_side.connection,
+            object_type=self.person_side.object_type,
+            external_id=candidate_id,
+        )
+        person_id = find_person_id(session, ref)
+        if person_id is None:
+            # an application of a candidate not read yet (created since): read it now
+            fetched = self.person_side.connector.fetch(self.person_side.object_type, [candidate_id])
+            self.merge_people(session, self.person_side, fetched, report=report, run_id=run_id)
+            person_id = find_person_id(session, ref)
+        return person_id
+
+
+def _names_of(connector: Connector, object_type: str, *, until: datetime) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for page in connector.read_changes(object_type, since=None, until=until):
+        for record in page.records:
+            name: Any = record.data.get("name")
+            if name:
+                names[record.external_id] = str(name)
+    return names
