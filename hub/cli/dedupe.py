@@ -13,12 +13,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hub.cli.errors import reported_errors
 from hub.dedup.clustering import Clustering
 from hub.dedup.scan import Scan
 from hub.dedup.scoring import Outcome
+from hub.dedup.spec import MatchSpec
 from hub.dedup.weights import Weights
-from hub.dedupe_io import load_match_spec, read_records, write_clusters, write_matches
-from hub.errors import ConfigError
+from hub.dedupe_io import (
+    CsvRecord,
+    load_match_spec,
+    read_records,
+    write_clusters,
+    write_matches,
+)
+from hub.errors import ConfigError, Problem
 
 app = typer.Typer(help="Find duplicate people (identity resolution).", no_args_is_help=True)
 
@@ -59,16 +67,9 @@ def scan(
 ) -> None:
     """Score candidate duplicate pairs in FILE, cluster automatic links and write the results."""
     console = Console(stderr=True)
-    try:
+    with reported_errors():
         spec = load_match_spec(config)
-        records = list(read_records(file, spec))
-    except ConfigError as err:
-        for problem in err.problems:
-            typer.echo(str(problem), err=True)
-        raise typer.Exit(2) from None
-    except OSError as err:
-        typer.echo(f"{file}: cannot read file: {err.strerror}", err=True)
-        raise typer.Exit(2) from None
+        records = _read(file, spec)
     run = Scan(spec)
     timings: dict[str, float] = {}
     with _progress(console) as progress:
@@ -94,6 +95,13 @@ def scan(
         write_clusters(clusters, run.ids, clustering.labels)
     _summary(Console(), run, outcomes=outcomes, clustering=clustering, timings=timings)
     _weights_table(Console(), weights)
+
+
+def _read(file: Path, spec: MatchSpec) -> list[CsvRecord]:
+    try:
+        return list(read_records(file, spec))
+    except OSError as err:
+        raise ConfigError([Problem(f"cannot read file: {err.strerror}", str(file))]) from None
 
 
 def _advance(progress: Progress, task: object) -> Callable[[int], None]:
