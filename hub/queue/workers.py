@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import uuid
 from collections.abc import Sequence
 
@@ -29,6 +28,7 @@ from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
+from hub.background import BackgroundThread
 from hub.queue.connection import QUEUE_NAMES, QueueName
 from hub.queue.enqueue import JobQueues
 
@@ -211,7 +211,7 @@ def drain_jobs(connection: redis.Redis, queues: Sequence[QueueName] = QUEUE_NAME
         runner.close()
 
 
-class EmbeddedWorker:
+class EmbeddedWorker(BackgroundThread):
     """A background thread running jobs in this process (embedded mode's worker).
 
     Args:
@@ -220,27 +220,17 @@ class EmbeddedWorker:
     """
 
     def __init__(self, connection: redis.Redis, queues: Sequence[QueueName] = QUEUE_NAMES) -> None:
+        super().__init__("hub-embedded-worker")
         self._runner = _InProcess(connection, queues)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="hub-embedded-worker", daemon=True)
 
-    def start(self) -> EmbeddedWorker:
-        """Start the thread; returns self."""
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10) -> None:
-        """Stop after the job in hand (within about a second when idle)."""
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Run jobs until stopped."""
         # Each round waits for jobs up to a second, so due retries move and stop() is seen.
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             try:
                 self._runner.move_due_jobs()
                 self._runner.work(burst=False, max_jobs=100)
             except Exception:  # a broken job must not end the embedding process's worker
                 log.exception("embedded worker: unexpected error; continuing")
-                self._stop.wait(1)
+                self.stopping.wait(1)
         self._runner.close()

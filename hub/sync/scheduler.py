@@ -8,7 +8,6 @@ schedulers tick, and job ids make a second enqueue a no-op anyway.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -16,6 +15,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.background import BackgroundThread
 from hub.config import HubConfig
 from hub.queue import JobQueues
 from hub.store.tables import InboxEvent
@@ -58,7 +58,7 @@ def schedule_tick(
     return enqueued
 
 
-class Scheduler:
+class Scheduler(BackgroundThread):
     """Calls :func:`schedule_tick` every ``interval`` seconds on a daemon thread."""
 
     def __init__(
@@ -70,25 +70,15 @@ class Scheduler:
         now: Callable[[], datetime],
         interval: float = 15.0,
     ) -> None:
+        super().__init__("hub-scheduler")
         self.config, self.queues, self.sessions = config, queues, sessions
         self.now, self.interval = now, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="hub-scheduler", daemon=True)
 
-    def start(self) -> Scheduler:
-        """Start ticking."""
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10) -> None:
-        """Stop after the current tick."""
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def run(self) -> None:
+        """Tick until stopped."""
+        while not self.stopping.is_set():
             try:
                 schedule_tick(self.config, self.queues, self.sessions, now=self.now())
             except (RedisError, OSError) as exc:
                 log.warning("scheduler tick failed: %s", type(exc).__name__)
-            self._stop.wait(self.interval)
+            self.stopping.wait(self.interval)
