@@ -267,12 +267,12 @@ class PairSync:
                 else:
                     report.add(side, "matched")
                 link_record(session, person_id=person_id, ref=ref, now=self.now())
-            self.matcher.remember(session, person_id, mapped.value)
             golden = load_golden(session, [person_id])[person_id]
             if golden.row.erased_at is not None:
                 # erased on request: the hub keeps no personal data of this person again
                 report.add(side, "erased_skipped")
                 continue
+            self.matcher.remember(session, person_id, mapped.value)
             merged = merge_inbound(
                 golden=golden.fields,
                 provenance=golden.provenance,

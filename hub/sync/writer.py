@@ -258,4 +258,7 @@ def _contained(payload: Any, record: Any) -> bool:
         )
     if payload is None or record is None:
         return payload is record
-    return str(payload).strip().lower() == str(record).strip().lower()
+    if isinstance(payload, bool):  # vendors spell booleans "true"/"false"
+        return str(payload).lower() == str(record).strip().lower()
+    # case counts: a recruiter's "CTO" for "cto" is an edit to pass on
+    return str(payload).strip() == str(record).strip()

@@ -121,3 +121,5 @@ def test_an_erasure_forgets_the_person_and_is_never_undone_by_a_sync(world):
     assert again.counts["hubspot.contact.created"] == 0
     with world["sessions"]() as session:
         assert session.get(Person, person_id).data == {}
+        keys = select(func.count()).select_from(PersonKey).where(PersonKey.person_id == person_id)
+        assert session.scalar(keys) == 0  # not even its emails come back as identity keys
