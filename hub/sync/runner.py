@@ -18,9 +18,10 @@ from hub.connector import Cursor, VendorRecord
 from hub.failpoints import failpoint
 from hub.models import ExternalRef
 from hub.store.repo import create_person, find_person_id, link_record, load_cursor, save_cursor
-from hub.store.tables import LedgerEntry, Person, SyncRun
+from hub.store.tables import Person, SyncRun
 from hub.sync.applications import ApplicationStream
 from hub.sync.cursors import advance_cursor, read_window
+from hub.sync.echo import EchoCheck
 from hub.sync.fields import flatten
 from hub.sync.golden import load_golden, save_golden
 from hub.sync.identity import Matcher
@@ -235,11 +236,10 @@ class PairSync:
     ) -> set[str]:
         dirty: set[str] = set()
         system = cast("System", side.system)
-        ours = self._last_writes(session, side, [r.external_id for r in batch])
+        echo = EchoCheck(session, side, batch, now=self.now())
         for record in batch:
             report.add(side, "read")
-            written_at = ours.get(record.external_id)
-            if written_at is not None and record.updated_at <= written_at:
+            if echo.is_echo(record):
                 # the newest change to this record is the hub's own write coming back
                 report.add(side, "skipped_as_echo")
                 continue
@@ -264,6 +264,11 @@ class PairSync:
                 if person_id is None:
                     person_id = create_person(session, now=self.now(), data={}).id
                     report.add(side, "new_person")
+                elif echo.claim_create(person_id, record):
+                    # the hub created this record, then crashed before noting it: link, skip
+                    link_record(session, person_id=person_id, ref=ref, now=self.now())
+                    report.add(side, "skipped_as_echo")
+                    continue
                 else:
                     report.add(side, "matched")
                 link_record(session, person_id=person_id, ref=ref, now=self.now())
@@ -307,19 +312,3 @@ class PairSync:
             if since is not None:
                 query = query.where(Person.updated_at >= since)
             return set(session.scalars(query))
-
-    def _last_writes(
-        self, session: Session, side: Side, external_ids: Sequence[str]
-    ) -> dict[str, datetime]:
-        """When the hub last finished writing each of these records, from the ledger."""
-        rows = session.execute(
-            select(LedgerEntry.external_id, func.max(LedgerEntry.done_at))
-            .where(
-                LedgerEntry.connection == side.connection,
-                LedgerEntry.object_type == side.object_type,
-                LedgerEntry.external_id.in_(external_ids),
-                LedgerEntry.status == "done",
-            )
-            .group_by(LedgerEntry.external_id)
-        )
-        return {external_id: done for external_id, done in rows if external_id and done}

@@ -15,11 +15,6 @@ from .crash_fixtures import REPO, differences, make_site, open_site, written
 
 __all__ = ["make_site"]  # the fixture, for pytest
 
-PENDING_ECHO = pytest.mark.xfail(
-    strict=True,
-    reason="bug: a write a crash left `pending` in the ledger is not recognised as the hub's "
-    "echo when the rerun reads it back, so it is merged as a newer change (see the report)",
-)
 # With batch_size 4 the ATS's 13 candidates come in 4 batches and the CRM's 10 contacts in 3.
 # With 50, everything is one batch and the writer makes one call per side: which writes a
 # crash interrupts does not depend on the (random) order of person ids.
@@ -28,8 +23,8 @@ CRASH_POINTS = [
     pytest.param("sync.mid_read@5", 4, id="between-crm-batches"),
     pytest.param("sync.mid_batch@7", 4, id="inside-an-ats-batch"),
     pytest.param("sync.mid_batch@15", 4, id="inside-a-crm-batch"),
-    pytest.param("sync.after_vendor_write", 50, id="after-the-crm-write", marks=PENDING_ECHO),
-    pytest.param("sync.after_vendor_write@2", 50, id="after-the-ats-write", marks=PENDING_ECHO),
+    pytest.param("sync.after_vendor_write", 50, id="after-the-crm-write"),
+    pytest.param("sync.after_vendor_write@2", 50, id="after-the-ats-write"),
 ]
 
 
