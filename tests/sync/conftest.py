@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from hub.config import HubConfig
 from hub.connector import EmulatorOptions
+from hub.demo.world import sandbox_config
 from hub.plugins import HubPlugins
 from hub.store import create_store_engine, session_factory, upgrade
 from hub.sync.build import build_pair
 from hub.testing.server import serve_app
-
-MAPPINGS = Path(__file__).parents[2] / "mappings"
 
 
 def _now() -> datetime:
@@ -39,38 +37,14 @@ def world(database_url) -> Iterator[dict]:
         hs_url = stack.enter_context(serve_app(hs_app))
         user_id = next(iter(gh_app.state.emulator.state.tables["users"]))
         config = HubConfig.model_validate(
-            {
-                "database_url": database_url,
-                "connections": {
-                    "greenhouse": {
-                        "connector": "greenhouse",
-                        "settings": {
-                            "base_url": f"{gh_url}/v3",
-                            "auth_url": gh_url,
-                            "client_id": "c",
-                            "client_secret": "s",
-                            "user_id": str(user_id),
-                            "rate_limit": 0,
-                        },
-                    },
-                    "hubspot": {
-                        "connector": "hubspot",
-                        "settings": {"base_url": hs_url, "access_token": "tok", "rate_limit": 0},
-                    },
-                },
-                "sync_pairs": {
-                    "main": {
-                        "crm": "hubspot",
-                        "ats": "greenhouse",
-                        "mappings": {
-                            "contact": str(MAPPINGS / "hubspot.contact.yaml"),
-                            "candidate": str(MAPPINGS / "greenhouse.candidate.yaml"),
-                            "application": str(MAPPINGS / "greenhouse.application.yaml"),
-                        },
-                        "lookback": "0s",
-                    }
-                },
-            }
+            sandbox_config(
+                database_url=database_url,
+                greenhouse_url=gh_url,
+                hubspot_url=hs_url,
+                greenhouse_user=str(user_id),
+                hubspot_token="tok",
+                lookback="0s",
+            )
         )
         engine = create_store_engine(database_url)
         upgrade(engine)

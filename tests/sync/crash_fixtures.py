@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from hub.config import HubConfig
 from hub.connector import EmulatorOptions
+from hub.demo.world import sandbox_config
 from hub.plugins import HubPlugins
 from hub.store import create_store_engine, session_factory, upgrade
 from hub.store.tables import LedgerEntry, Link, Person
@@ -220,38 +221,16 @@ def make_site(tmp_path: Path) -> Iterator[Any]:
 def _config(
     database_url: str, gh_url: str, hs_url: str, user_id: str, batch_size: int
 ) -> dict[str, Any]:
-    return {
-        "database_url": database_url,
-        "connections": {
-            "greenhouse": {
-                "connector": "greenhouse",
-                "settings": {
-                    "base_url": f"{gh_url}/v3",
-                    "auth_url": gh_url,
-                    "client_id": "c",
-                    "client_secret": "s",
-                    "user_id": user_id,
-                    "rate_limit": 0,
-                },
-            },
-            "hubspot": {
-                "connector": "hubspot",
-                "settings": {"base_url": hs_url, "access_token": "tok", "rate_limit": 0},
-            },
-        },
-        "sync_pairs": {
-            "main": {
-                "crm": "hubspot",
-                "ats": "greenhouse",
-                "mappings": {
-                    "contact": str(MAPPINGS / "hubspot.contact.yaml"),
-                    "candidate": str(MAPPINGS / "greenhouse.candidate.yaml"),
-                },
-                "lookback": "0s",
-                "batch_size": batch_size,
-            }
-        },
-    }
+    return sandbox_config(
+        database_url=database_url,
+        greenhouse_url=gh_url,
+        hubspot_url=hs_url,
+        greenhouse_user=user_id,
+        hubspot_token="tok",
+        lookback="0s",
+        batch_size=batch_size,
+        applications=False,
+    )
 
 
 def differences(state: dict[str, Any], reference: dict[str, Any]) -> list[str]:
