@@ -29,6 +29,7 @@ from pydantic import (
 
 from hub.errors import ConfigError, Problem
 from hub.plugins import HubPlugins
+from hub.webhooks.settings import WebhookSettings
 from hub.yamlfile import Loc, YamlDocument, load_yaml, problems_from_validation
 
 __all__ = [
@@ -128,6 +129,7 @@ class HubConfig(_Strict):
     connections: dict[str, ConnectionConfig] = Field(default_factory=dict)
     sync_pairs: dict[str, SyncPairConfig] = Field(default_factory=dict)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     source: str = Field(default="", exclude=True)
 
     @property

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 
 from hub import __version__
 from hub.api.errors import install_error_handlers
-from hub.api.routes import admin, health, webhooks
+from hub.api.routes import admin, health, subscriptions, webhooks
 from hub.api.state import open_service
 from hub.config import HubConfig
 from hub.plugins import HubPlugins
@@ -61,6 +61,7 @@ def create_app(
     app.include_router(webhooks.router)
     if config.api.admin_tokens:
         app.include_router(admin.router)
+        app.include_router(subscriptions.router)
     return app
 
 

@@ -38,6 +38,7 @@ for _module, _name in (
     ("hub.cli.mappings", "mappings"),
     ("hub.cli.dedupe", "dedupe"),
     ("hub.cli.rules", "rules"),
+    ("hub.cli.webhooks", "webhooks"),
 ):
     try:
         app.add_typer(importlib.import_module(_module).app, name=_name)

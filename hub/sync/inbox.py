@@ -7,7 +7,7 @@ the survivor, and erasures remove the person's personal data from the hub's stor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hub.store.tables import FieldProvenance, InboxEvent, Link, Person, PersonKey
+from hub.sync.events import emit_person_erased, person_refs
 from hub.sync.pairing import Side
 from hub.sync.report import SyncReport
 from hub.sync.runner import PairSync
@@ -77,8 +78,9 @@ def apply_inbox(
     """Act on ``events`` for the pair and mark them processed (committed by the caller)."""
     sides = list(sync.sides.values())
     plan = plan_inbox(events, sides)
+    connectors = {side.connection: side.connector.spec.name for side in sides}
     for system, ids in plan.erase.items():
-        _erase(session, sync.sides[system], ids, now=now, report=report)
+        _erase(session, sync.sides[system], ids, connectors=connectors, now=now, report=report)
     for system, ids in plan.unlink.items():
         _unlink(session, sync.sides[system], ids, report=report)
     session.flush()
@@ -108,15 +110,23 @@ def _unlink(session: Session, side: Side, ids: Iterable[str], *, report: SyncRep
 
 
 def _erase(
-    session: Session, side: Side, ids: Iterable[str], *, now: datetime, report: SyncReport
+    session: Session,
+    side: Side,
+    ids: Iterable[str],
+    *,
+    connectors: Mapping[str, str],
+    now: datetime,
+    report: SyncReport,
 ) -> None:
     for link in _links_of(session, side, ids):
         person = session.get(Person, link.person_id)
         if person is not None and person.erased_at is None:
+            refs = person_refs(session, person.id, connectors=connectors)
             # the record was erased upstream: the hub forgets the person's personal data too
             person.data, person.status, person.erased_at = {}, "erased", now
             person.version += 1
             session.execute(delete(PersonKey).where(PersonKey.person_id == person.id))
             session.execute(delete(FieldProvenance).where(FieldProvenance.person_id == person.id))
+            emit_person_erased(session, version=person.version, refs=refs, now=now)
             report.add(side, "erased")
         session.delete(link)

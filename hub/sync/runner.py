@@ -73,7 +73,12 @@ class PairSync:
         self.now = now
         self.lookback = lookback
         self.batch_size = batch_size
-        self.writer = OutboundWriter(policies=policies, now=now, batch_size=batch_size)
+        self.writer = OutboundWriter(
+            policies=policies,
+            now=now,
+            batch_size=batch_size,
+            connectors={s.connection: s.connector.spec.name for s in (crm, ats)},
+        )
         self.applications = (
             None
             if applications is None
@@ -296,15 +301,16 @@ class PairSync:
         return dirty
 
     def _unfinished(self, session: Session, *, dry_run: bool) -> set[str]:
-        """Persons changed since the pair's last succeeded run began.
+        """Persons changed since the pair's last succeeded run finished.
 
         Which persons a run changed is known only in memory until its writes finish; a run that
         crashed or failed after committing a batch leaves them unwritten, and the rerun's cursors
-        no longer reach them. Re-planning them is cheap: what is already written plans nothing.
+        no longer reach them. A succeeded run wrote everything it changed, so only changes after
+        it ended need another look; what is already written plans nothing anyway.
         """
         with transaction(session, dry_run):
             since = session.scalar(
-                select(func.max(SyncRun.started_at)).where(
+                select(func.max(SyncRun.finished_at)).where(
                     SyncRun.pair == self.name, SyncRun.status == "succeeded"
                 )
             )

@@ -1,4 +1,4 @@
-"""The safety net behind webhooks: scheduled pair runs and a sweep of waiting inbox events.
+"""The safety nets: scheduled pair runs, a sweep of waiting inbox events, webhook dispatch.
 
 Any number of workers on any number of machines may run :class:`Scheduler`: each due run is
 claimed with one atomic Redis ``SET NX EX``, so a pair is enqueued once per period however many
@@ -20,6 +20,7 @@ from hub.config import HubConfig
 from hub.queue import JobQueues
 from hub.store.tables import InboxEvent
 from hub.sync.jobs import process_inbox, sync_pair
+from hub.webhooks.jobs import dispatch_webhooks
 
 __all__ = ["Scheduler", "schedule_tick"]
 
@@ -55,6 +56,8 @@ def schedule_tick(
         ).all()
     for connection in stuck:
         enqueued.append(queues.enqueue(process_inbox.ref(connection)).id)
+    # outbound webhooks: hand due deliveries to jobs and sweep claims whose job Redis lost
+    enqueued.append(queues.enqueue(dispatch_webhooks.ref("tick")).id)
     return enqueued
 
 

@@ -22,6 +22,7 @@ from hub.failpoints import failpoint
 from hub.models import ExternalRef
 from hub.store.repo import link_record
 from hub.store.tables import LedgerEntry, Link
+from hub.sync.events import emit_sync_failed, person_refs
 from hub.sync.fields import flatten, unflatten, value_hash
 from hub.sync.golden import load_golden
 from hub.sync.pairing import Side
@@ -49,8 +50,14 @@ class OutboundWriter:
     """
 
     def __init__(
-        self, *, policies: PolicySet, now: Callable[[], datetime], batch_size: int
+        self,
+        *,
+        policies: PolicySet,
+        now: Callable[[], datetime],
+        batch_size: int,
+        connectors: Mapping[str, str],
     ) -> None:
+        self.connectors = connectors
         self.policies = policies
         self.now = now
         self.batch_size = batch_size
@@ -209,11 +216,21 @@ class OutboundWriter:
                         )
                         link_record(session, person_id=item.person_id, ref=ref, now=self.now())
                 else:
-                    entry.status, entry.error = (
-                        ("pending" if result.retryable else "failed"),
-                        result.error,
-                    )
+                    # "retry", not "pending": pending means "maybe written" to the echo check
+                    entry.status = "retry" if result.retryable else "failed"
+                    entry.error = result.error
                     report.add(side, "write_errors")
+                    if not result.retryable:
+                        refs = person_refs(session, item.person_id, connectors=self.connectors)
+                        emit_sync_failed(
+                            session,
+                            connection=side.connection,
+                            object_type=side.object_type,
+                            external_id=item.op.external_id,
+                            error=result.error or "refused",
+                            person=refs,
+                            now=self.now(),
+                        )
 
     def _links(self, session: Session, side: Side, person_ids: Sequence[str]) -> dict[str, str]:
         rows = session.execute(

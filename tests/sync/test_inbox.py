@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import httpx
@@ -8,7 +9,9 @@ from sqlalchemy import func, select
 from hub.models import ChangeEvent
 from hub.store.inbox import store_events
 from hub.store.tables import InboxEvent, Link, Person, PersonKey
+from hub.store.webhook_tables import WebhookMessage
 from hub.sync.service import process_inbox_for
+from hub.webhooks.subscriptions import create_subscription
 
 
 def _now() -> datetime:
@@ -103,14 +106,27 @@ def test_a_deleted_record_is_unlinked(world):
 
 
 def test_an_erasure_forgets_the_person_and_is_never_undone_by_a_sync(world):
+    with world["sessions"].begin() as session:
+        create_subscription(session, "https://receiver.example/hooks", ["person.*"], now=_now())
     world["sync"].run()
-    person_id, _, contact_id = linked_pair(world)
+    person_id, candidate_id, contact_id = linked_pair(world)
     receive(world, "hubspot", event("contact", contact_id, "erased", "e4"))
     assert process(world, "hubspot").counts["hubspot.contact.erased"] == 1
     with world["sessions"]() as session:
         person = session.get(Person, person_id)
         assert person.data == {}
         assert person.erased_at is not None
+        # subscribers are told, with ids only, in the same transaction as the erasure
+        message = session.scalars(select(WebhookMessage)).one()
+        body = json.loads(message.body)
+        assert body["type"] == "person.erased"
+        assert body["person_version"] == person.version
+        assert body["data"]["person"] == {
+            "id": person_id,
+            "hubspot": {"id": contact_id, "url": None},
+            "greenhouse": {"id": candidate_id, "url": None},
+            "fields": {},
+        }
         assert (
             session.scalar(
                 select(func.count()).select_from(PersonKey).where(PersonKey.person_id == person_id)

@@ -56,8 +56,9 @@ def _public_url(hub: ServiceState, request: Request) -> str:
 async def receive_webhook(connection: str, request: Request, hub: Service) -> Response:
     """Receive a vendor webhook for ``connection``.
 
-    200 with the count of new events (Greenhouse retries anything but exactly 200); 401 bad or missing signature (nothing stored); 404 unknown
-    connection; 413 body too large; 400 unparseable body with a valid signature (kept raw).
+    200 with the count of new events (Greenhouse retries anything but exactly 200); 401 bad
+    or missing signature (nothing stored); 404 unknown connection; 413 body too large; 400
+    unparseable body with a valid signature (kept raw).
     """
     counter = hub.metrics.inbound_webhooks
     connector = hub.connectors.get(connection)
