@@ -119,5 +119,6 @@ def build_pair(
         lookback=pair.lookback,
         batch_size=pair.batch_size,
         applications=applications,
+        person_fields=config.webhooks.person_fields,
     )
     return sync, opened

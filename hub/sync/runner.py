@@ -64,6 +64,7 @@ class PairSync:
         lookback: timedelta,
         batch_size: int = 100,
         applications: Side | None = None,
+        person_fields: Sequence[str] = (),
     ) -> None:
         self.name = name
         self.sides = {"crm": crm, "ats": ats}
@@ -78,6 +79,7 @@ class PairSync:
             now=now,
             batch_size=batch_size,
             connectors={s.connection: s.connector.spec.name for s in (crm, ats)},
+            person_fields=person_fields,
         )
         self.applications = (
             None

@@ -56,8 +56,10 @@ class OutboundWriter:
         now: Callable[[], datetime],
         batch_size: int,
         connectors: Mapping[str, str],
+        person_fields: Sequence[str] = (),
     ) -> None:
         self.connectors = connectors
+        self.person_fields = person_fields
         self.policies = policies
         self.now = now
         self.batch_size = batch_size
@@ -221,7 +223,12 @@ class OutboundWriter:
                     entry.error = result.error
                     report.add(side, "write_errors")
                     if not result.retryable:
-                        refs = person_refs(session, item.person_id, connectors=self.connectors)
+                        refs = person_refs(
+                            session,
+                            item.person_id,
+                            connectors=self.connectors,
+                            fields=self.person_fields,
+                        )
                         emit_sync_failed(
                             session,
                             connection=side.connection,

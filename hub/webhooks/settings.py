@@ -34,6 +34,8 @@ class WebhookSettings(BaseModel):
         batch_size: Most deliveries of one subscription sent by one job.
         lease: How long a claimed delivery belongs to its job before it may be claimed again.
         batch_budget: A job stops taking deliveries after this long and hands the rest back.
+        person_fields: Golden-record fields payloads may carry about a person (``given_name``,
+            ``company``, ``relationship_status``…); empty by default: ids only.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -44,6 +46,7 @@ class WebhookSettings(BaseModel):
     batch_size: int = Field(default=50, ge=1, le=500)
     lease: Duration = timedelta(minutes=5)
     batch_budget: Duration = timedelta(seconds=60)
+    person_fields: tuple[str, ...] = ()
 
     def ssrf_policy(self) -> SsrfPolicy:
         """The SSRF policy of the delivery client."""

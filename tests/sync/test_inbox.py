@@ -139,3 +139,21 @@ def test_an_erasure_forgets_the_person_and_is_never_undone_by_a_sync(world):
         assert session.get(Person, person_id).data == {}
         keys = select(func.count()).select_from(PersonKey).where(PersonKey.person_id == person_id)
         assert session.scalar(keys) == 0  # not even its emails come back as identity keys
+
+
+def test_event_payloads_carry_ids_and_only_the_configured_personal_fields(world):
+    from hub.sync.events import person_refs
+
+    world["sync"].run()
+    person_id, candidate_id, contact_id = linked_pair(world)
+    connectors = {"greenhouse": "greenhouse", "hubspot": "hubspot"}
+    with world["sessions"]() as session:
+        bare = person_refs(session, person_id, connectors=connectors)
+        chosen = person_refs(
+            session, person_id, connectors=connectors, fields=("given_name", "emails")
+        )
+        golden = session.get(Person, person_id).data
+    assert bare.fields == {}
+    assert (bare.greenhouse.id, bare.hubspot.id) == (candidate_id, contact_id)
+    # scalar fields only, and only those asked for: never the email list
+    assert chosen.fields == {"given_name": golden["given_name"]}
