@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from hub.errors import RetryableError
 from hub.queue import RetryPolicy, current_context, hub_job
@@ -19,6 +20,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _resources() -> dict[str, Any]:
+    """The worker process's store, plugins and config, as the sync services take them."""
+    context = current_context()
+    return {
+        "config": context.config,
+        "plugins": context.plugins,
+        "engine": context.engine,
+        "sessions": context.sessions,
+        "now": _now,
+    }
+
+
 @hub_job(queue="sync", timeout=3600, retry=RetryPolicy(transient=(30, 120, 600)))
 def sync_pair(pair: str, full: bool = False) -> dict[str, int]:
     """Run a sync pair once (the job behind schedules and webhook-triggered syncs).
@@ -29,17 +42,8 @@ def sync_pair(pair: str, full: bool = False) -> dict[str, int]:
     Returns:
         The run's counts, ``{"locked": 1}`` when another run held the pair.
     """
-    context = current_context()
     try:
-        report = run_pair(
-            pair,
-            config=context.config,
-            plugins=context.plugins,
-            engine=context.engine,
-            sessions=context.sessions,
-            now=_now,
-            full=full,
-        )
+        report = run_pair(pair, full=full, **_resources())
     except SyncLockedError:
         log.info("sync pair %s is already running; this run is skipped", pair)
         return {"locked": 1}
@@ -56,16 +60,8 @@ def process_inbox(connection: str) -> dict[str, int]:
     Raises:
         RetryableError: A sync run holds the pair; the job is retried and the events wait.
     """
-    context = current_context()
     try:
-        report = process_inbox_for(
-            connection,
-            config=context.config,
-            plugins=context.plugins,
-            engine=context.engine,
-            sessions=context.sessions,
-            now=_now,
-        )
+        report = process_inbox_for(connection, **_resources())
     except SyncLockedError as exc:
         raise RetryableError(str(exc)) from None
     return dict(report.counts)
