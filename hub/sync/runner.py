@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.connector import Cursor, VendorRecord
 from hub.failpoints import failpoint
 from hub.models import ExternalRef
-from hub.store.repo import create_person, find_person_id, link_record, load_cursor, save_cursor
-from hub.store.tables import Person, SyncRun
+from hub.models import Person as HubPerson
+from hub.store.repo import create_person, link_record, load_cursor, save_cursor
+from hub.store.tables import Link, Person, SyncRun
 from hub.sync.applications import ApplicationStream
 from hub.sync.cursors import advance_cursor, read_window
 from hub.sync.echo import EchoCheck
@@ -241,9 +242,49 @@ class PairSync:
         report: SyncReport,
         run_id: int | None,
     ) -> set[str]:
+        resolved = self._resolve_batch(session, side, batch, report=report)
+        goldens = load_golden(session, {person_id for _, _, person_id in resolved})
         dirty: set[str] = set()
         system = cast("System", side.system)
+        for record, person, person_id in resolved:
+            golden = goldens[person_id]  # records of one person share it, updated in place
+            merged = merge_inbound(
+                golden=golden.fields,
+                provenance=golden.provenance,
+                incoming=flatten(person),
+                source=Provenance(system, side.connection, record.updated_at),
+                policies=self.policies,
+            )
+            save_golden(session, golden, merged, now=self.now(), run_id=run_id)
+            failpoint("sync.mid_batch")
+            report.add(side, "conflicts", len(merged.conflicts))
+            if merged.changed:
+                report.add(side, "changed")
+                dirty.add(person_id)
+            else:
+                report.add(side, "unchanged")
+        return dirty
+
+    def _resolve_batch(
+        self, session: Session, side: Side, batch: Sequence[VendorRecord], *, report: SyncReport
+    ) -> list[tuple[VendorRecord, HubPerson, str]]:
+        """Map each record and find its person: a link, else the matcher, else a new person.
+
+        Links and persons of the whole batch are read in two queries; a record's identifiers
+        are remembered at once, so a duplicate later in the same batch finds its person.
+        """
         echo = EchoCheck(session, side, batch, now=self.now())
+        linked = dict(
+            session.execute(
+                select(Link.external_id, Link.person_id).where(
+                    Link.connection == side.connection,
+                    Link.object_type == side.object_type,
+                    Link.external_id.in_([r.external_id for r in batch]),
+                )
+            ).all()
+        )
+        session.scalars(select(Person).where(Person.id.in_(set(linked.values())))).all()
+        resolved: list[tuple[VendorRecord, HubPerson, str]] = []
         for record in batch:
             report.add(side, "read")
             if echo.is_echo(record):
@@ -260,47 +301,47 @@ class PairSync:
                     len(mapped.issues),
                 )
                 continue
-            ref = ExternalRef(
-                connection=side.connection,
-                object_type=side.object_type,
-                external_id=record.external_id,
-            )
-            person_id = find_person_id(session, ref)
+            person_id = linked.get(record.external_id)
             if person_id is None:
-                person_id = self.matcher.match(session, mapped.value)
+                person_id = self._link_new(session, side, record, mapped.value, echo, report)
                 if person_id is None:
-                    person_id = create_person(session, now=self.now(), data={}).id
-                    report.add(side, "new_person")
-                elif echo.claim_create(person_id, record):
-                    # the hub created this record, then crashed before noting it: link, skip
-                    link_record(session, person_id=person_id, ref=ref, now=self.now())
-                    report.add(side, "skipped_as_echo")
                     continue
-                else:
-                    report.add(side, "matched")
-                link_record(session, person_id=person_id, ref=ref, now=self.now())
-            golden = load_golden(session, [person_id])[person_id]
-            if golden.row.erased_at is not None:
+                linked[record.external_id] = person_id
+            row = session.get(Person, person_id)
+            if row is not None and row.erased_at is not None:
                 # erased on request: the hub keeps no personal data of this person again
                 report.add(side, "erased_skipped")
                 continue
             self.matcher.remember(session, person_id, mapped.value)
-            merged = merge_inbound(
-                golden=golden.fields,
-                provenance=golden.provenance,
-                incoming=flatten(mapped.value),
-                source=Provenance(system, side.connection, record.updated_at),
-                policies=self.policies,
-            )
-            save_golden(session, golden, merged, now=self.now(), run_id=run_id)
-            failpoint("sync.mid_batch")
-            report.add(side, "conflicts", len(merged.conflicts))
-            if merged.changed:
-                report.add(side, "changed")
-                dirty.add(person_id)
-            else:
-                report.add(side, "unchanged")
-        return dirty
+            resolved.append((record, mapped.value, person_id))
+        return resolved
+
+    def _link_new(
+        self,
+        session: Session,
+        side: Side,
+        record: VendorRecord,
+        person: HubPerson,
+        echo: EchoCheck,
+        report: SyncReport,
+    ) -> str | None:
+        """Link a record seen for the first time; ``None`` when it is the hub's own create."""
+        ref = ExternalRef(
+            connection=side.connection, object_type=side.object_type, external_id=record.external_id
+        )
+        person_id = self.matcher.match(session, person)
+        if person_id is None:
+            person_id = create_person(session, now=self.now(), data={}).id
+            report.add(side, "new_person")
+        elif echo.claim_create(person_id, record):
+            # the hub created this record, then crashed before noting it: link, skip
+            link_record(session, person_id=person_id, ref=ref, now=self.now())
+            report.add(side, "skipped_as_echo")
+            return None
+        else:
+            report.add(side, "matched")
+        link_record(session, person_id=person_id, ref=ref, now=self.now())
+        return person_id
 
     def _unfinished(self, session: Session, *, dry_run: bool) -> set[str]:
         """Persons changed since the pair's last succeeded run finished.
