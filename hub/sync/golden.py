@@ -15,7 +15,7 @@ from hub.store.tables import FieldProvenance, Person, SyncConflict
 from hub.sync.fields import MULTI_VALUED, FieldMap
 from hub.sync.planner import Conflict, MergeResult, Provenance
 
-__all__ = ["GoldenRecord", "load_golden", "save_golden"]
+__all__ = ["GoldenRecord", "load_golden", "save_golden", "write_provenance"]
 
 
 class GoldenRecord:
@@ -49,8 +49,19 @@ def save_golden(
     *,
     now: datetime,
     run_id: int | None,
+    provenance: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Store a merge: fields, bumped version, provenance of changed fields, conflicts."""
+    """Store a merge: fields, bumped version, provenance of changed fields, conflicts.
+
+    Args:
+        session: The batch's session.
+        record: The golden record (updated in place).
+        merged: The merge result.
+        now: Wall clock.
+        run_id: The run, for conflicts.
+        provenance: When given, provenance rows are collected here for one
+            :func:`write_provenance` per batch instead of written at once.
+    """
     if merged.changed:
         record.row.data = _freeze(merged.fields)
         record.row.version += 1
@@ -67,22 +78,33 @@ def save_golden(
             }
             for path in merged.changed
         ]
-        # one upsert for all changed fields (a merge per field costs a SELECT and a flush each)
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = insert(FieldProvenance).values(rows)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["person_id", "field"],
-                set_={
-                    "system": statement.excluded.system,
-                    "connection": statement.excluded.connection,
-                    "at": statement.excluded.at,
-                },
-            )
-        )
+        if provenance is None:
+            write_provenance(session, rows)
+        else:
+            provenance.extend(rows)
         record.provenance = dict(merged.provenance)
     for conflict in merged.conflicts:
         session.add(_conflict_row(conflict, person_id=record.row.id, run_id=run_id, now=now))
+
+
+def write_provenance(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Upsert field provenance rows in one statement."""
+    if not rows:
+        return
+    # the last row of a field wins: a batch may change one person's field twice
+    unique = list({(r["person_id"], r["field"]): r for r in rows}.values())
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(FieldProvenance).values(unique)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["person_id", "field"],
+            set_={
+                "system": statement.excluded.system,
+                "connection": statement.excluded.connection,
+                "at": statement.excluded.at,
+            },
+        )
+    )
 
 
 def _conflict_row(

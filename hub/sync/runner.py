@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,7 +24,7 @@ from hub.sync.applications import ApplicationStream
 from hub.sync.cursors import advance_cursor, read_window
 from hub.sync.echo import EchoCheck
 from hub.sync.fields import flatten
-from hub.sync.golden import load_golden, save_golden
+from hub.sync.golden import load_golden, save_golden, write_provenance
 from hub.sync.identity import Matcher
 from hub.sync.pairing import Side
 from hub.sync.planner import PolicySet, Provenance, merge_inbound
@@ -245,6 +245,7 @@ class PairSync:
         resolved = self._resolve_batch(session, side, batch, report=report)
         goldens = load_golden(session, {person_id for _, _, person_id in resolved})
         dirty: set[str] = set()
+        provenance: list[dict[str, Any]] = []
         system = cast("System", side.system)
         for record, person, person_id in resolved:
             golden = goldens[person_id]  # records of one person share it, updated in place
@@ -255,7 +256,9 @@ class PairSync:
                 source=Provenance(system, side.connection, record.updated_at),
                 policies=self.policies,
             )
-            save_golden(session, golden, merged, now=self.now(), run_id=run_id)
+            save_golden(
+                session, golden, merged, now=self.now(), run_id=run_id, provenance=provenance
+            )
             failpoint("sync.mid_batch")
             report.add(side, "conflicts", len(merged.conflicts))
             if merged.changed:
@@ -263,6 +266,7 @@ class PairSync:
                 dirty.add(person_id)
             else:
                 report.add(side, "unchanged")
+        write_provenance(session, provenance)
         return dirty
 
     def _resolve_batch(
