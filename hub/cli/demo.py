@@ -53,7 +53,7 @@ def demo(
                 result = run_demo(
                     world, seed=seed, share=share, say=console.print, listener=listener
                 )
-            _print(result, world.hub_url, folder)
+            _print(result, folder)
             if keep:
                 console.print(
                     f"\nRunning until Ctrl-C. Admin token: {world.admin_token}\n"
@@ -67,7 +67,7 @@ def demo(
                     pass
 
 
-def _print(result: DemoResult, hub_url: str, folder: Path) -> None:
+def _print(result: DemoResult, folder: Path) -> None:
     s = result.summary
     table = Table("", "", title=f"hub demo: done in {result.seconds:.1f} s", show_header=False)
     table.add_row("people in the hub", str(s.persons))
@@ -84,7 +84,11 @@ def _print(result: DemoResult, hub_url: str, folder: Path) -> None:
         table.add_row(f"API calls to {vendor}", str(n))
     console.print(table)
     console.print(
-        "\nNext: `hub serve` with your own config.yaml (see config.example.yaml), the OpenAPI "
-        f"page at {hub_url}/docs while `hub demo --keep` runs, `hub runs -c` pointing at "
-        f"{folder / 'hub.db'}, and `hub mappings preview` on your own records."
+        "\nWhat to try next:\n"
+        f"  HUB_DATABASE_URL=sqlite:///{folder / 'hub.db'} hub runs\n"
+        "  hub demo --keep                (then the OpenAPI page at <hub url>/docs)\n"
+        "  hub mappings preview mappings/hubspot.contact.yaml --record your-contact.json\n"
+        "  cp config.example.yaml config.yaml && hub doctor   (your own CRM and ATS)",
+        soft_wrap=True,
+        markup=False,
     )
