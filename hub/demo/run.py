@@ -45,9 +45,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# HubSpot gathers events for a moment before it sends a batch: "nothing in flight" must hold
+# this long before the demo believes it.
+QUIET = 1.5
+
+
 def _wait_for_webhooks(world: DemoWorld, *, timeout: float = 60.0) -> int:
     """Wait until the emulators have sent their webhooks and the hub has acted on them."""
     deadline = time.monotonic() + timeout
+    quiet_since: float | None = None
     engine, sessions = open_store(world.config)
     try:
         while time.monotonic() < deadline:
@@ -62,7 +68,11 @@ def _wait_for_webhooks(world: DemoWorld, *, timeout: float = 60.0) -> int:
                     )
                     or 0
                 )
-            if not gh["pending"] and not hs["pending"] and not pending:
+            if gh["pending"] or hs["pending"] or pending:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= QUIET:
                 return 0
             time.sleep(0.2)
         return pending
