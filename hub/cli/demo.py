@@ -13,7 +13,7 @@ from rich.table import Table
 
 from hub.cli.context import state
 from hub.cli.errors import reported_errors
-from hub.cli.sync import _progress
+from hub.cli.sync import progress_bars
 from hub.demo.run import DemoResult, default_workdir, run_demo
 from hub.demo.world import demo_world
 from hub.logs import configure_logging
@@ -49,7 +49,7 @@ def demo(
                 f"Greenhouse emulator {world.greenhouse_url}, HubSpot emulator "
                 f"{world.hubspot_url}, hub {world.hub_url}"
             )
-            with _progress() as listener:
+            with progress_bars() as listener:
                 result = run_demo(
                     world, seed=seed, share=share, say=console.print, listener=listener
                 )

@@ -58,7 +58,7 @@ def sync(
         name = choose_pair(config, pair)
         engine, sessions = open_store(config)
         try:
-            with _progress() as listener:
+            with progress_bars() as listener:
                 report = run_pair(
                     name,
                     config=config,
@@ -77,7 +77,7 @@ def sync(
 
 
 @contextmanager
-def _progress() -> Iterator[Callable[[str, str, int], None]]:
+def progress_bars() -> Iterator[Callable[[str, str, int], None]]:
     """Rich progress bars, one per ``connection.object_type``, counting records as they go."""
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[counts]}"))
     tallies: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.connector import ConnectorContext
 from hub.demo.activity import simulate_week
@@ -50,34 +51,33 @@ def _now() -> datetime:
 QUIET = 1.5
 
 
-def _wait_for_webhooks(world: DemoWorld, *, timeout: float = 60.0) -> int:
+def _wait_for_webhooks(
+    world: DemoWorld, sessions: sessionmaker[Session], *, timeout: float = 60.0
+) -> int:
     """Wait until the emulators have sent their webhooks and the hub has acted on them."""
     deadline = time.monotonic() + timeout
     quiet_since: float | None = None
-    engine, sessions = open_store(world.config)
-    try:
-        while time.monotonic() < deadline:
-            gh = httpx.get(f"{world.greenhouse_url}/_emulator/state").json()["webhooks"]
-            hs = httpx.get(f"{world.hubspot_url}/_emulator/state").json()["webhooks"]
-            with sessions() as session:
-                pending = (
-                    session.scalar(
-                        select(func.count())
-                        .select_from(InboxEvent)
-                        .where(InboxEvent.status == "pending")
-                    )
-                    or 0
+    pending = 0
+    while time.monotonic() < deadline:
+        gh = httpx.get(f"{world.greenhouse_url}/_emulator/state").json()["webhooks"]
+        hs = httpx.get(f"{world.hubspot_url}/_emulator/state").json()["webhooks"]
+        with sessions() as session:
+            pending = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(InboxEvent)
+                    .where(InboxEvent.status == "pending")
                 )
-            if gh["pending"] or hs["pending"] or pending:
-                quiet_since = None
-            elif quiet_since is None:
-                quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since >= QUIET:
-                return 0
-            time.sleep(0.2)
-        return pending
-    finally:
-        engine.dispose()
+                or 0
+            )
+        if gh["pending"] or hs["pending"] or pending:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= QUIET:
+            return 0
+        time.sleep(0.2)
+    return pending
 
 
 def run_demo(
@@ -127,13 +127,13 @@ def run_demo(
             seed=seed,
         )
         say("a simulated week: " + ", ".join(f"{n} {what}" for what, n in sorted(week.items())))
-        left = _wait_for_webhooks(world)
+        left = _wait_for_webhooks(world, sessions)
         say(f"webhooks received and acted on ({time.monotonic() - started:.1f} s)")
         if left:
             say(f"{left} webhook events still waiting; the scheduled sync will pick them up")
         final = sync(False)
         # the final sync's own writes come back as webhooks (echoes): let them settle too
-        _wait_for_webhooks(world, timeout=30.0)
+        _wait_for_webhooks(world, sessions, timeout=30.0)
         with sessions() as session:
             calls = {name: counter.count for name, counter in world.api_calls.items()}
             summary = summarise(
