@@ -69,11 +69,14 @@ def database_url(request) -> str:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A Redis database of the test's own (db 9), emptied before and after the test."""
+    """A Redis database of the test's own (db 9, or ``HUB_TEST_REDIS_DB``), emptied around it.
+
+    Two suites run at once on one machine each need their own database number.
+    """
     _need("Redis", REDIS_HOST, REDIS_PORT)
     import redis
 
-    db = 9  # tests keep off db 0, where a developer's own hub may live
+    db = int(os.environ.get("HUB_TEST_REDIS_DB", "9"))  # off db 0: a developer's own hub
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
     client.flushdb()
     try:

@@ -130,7 +130,8 @@ def redis_url(redis_url):
     machine flush and work db 9, and a worker of theirs would take our jobs."""
     import redis
 
-    url = redis_url.rsplit("/", 1)[0] + "/11"
+    db = int(redis_url.rsplit("/", 1)[1]) + 2  # 11 by default
+    url = f"{redis_url.rsplit('/', 1)[0]}/{db}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     try:
