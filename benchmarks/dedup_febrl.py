@@ -77,7 +77,10 @@ def febrl_spec(*, with_ssn: bool, link: bool, guard: bool = True) -> MatchSpec:
                     ["given_name:2", "date_of_birth:2", "address_1:2"],
                 ],
             },
-            "thresholds": {"auto": 0.99, "review": 0.5},
+            # The prior is estimated rule by rule now (within 2% of Febrl's true match rate;
+            # pooled over all blocked pairs it came out 3-4 times too high, which made 0.99
+            # behave like about 0.96): 0.95 keeps the earlier operating point.
+            "thresholds": {"auto": 0.95, "review": 0.5},
         }
     )
 

@@ -56,6 +56,17 @@ def _numeric(raw: str) -> Values:
         return ()
 
 
+def _many(cells: Sequence[str], normalise: Normalise, split: str | None) -> Values:
+    """The distinct normalised values of several cells (each split on ``split``)."""
+    if split:
+        cells = [part for cell in cells for part in cell.split(split)]
+    values: list[str] = []
+    for cell in cells:
+        if cell and not cell.isspace():
+            values.extend(v for v in normalise(cell) if v not in values)
+    return tuple(values)
+
+
 class RecordNormaliser:
     """Normalises raw field values with each field's configured normaliser.
 
@@ -79,7 +90,7 @@ class RecordNormaliser:
             "numeric": _numeric,
         }
         self.field_names: tuple[str, ...] = tuple(spec.fields)
-        self._plan = [(table[f.normalise], f.split) for f in spec.fields.values()]
+        self._steps = [(name, table[f.normalise], f.split) for name, f in spec.fields.items()]
 
     def normalise(self, fields: Mapping[str, RawValue]) -> NormRecord:
         """Normalise one record given as ``field name → raw value(s)``.
@@ -91,19 +102,26 @@ class RecordNormaliser:
             One tuple of distinct normalised values per configured field, in spec order.
         """
         out: list[Values] = []
-        for name, (normalise, split) in zip(self.field_names, self._plan, strict=True):
-            raw = fields.get(name)
-            if raw is None:
-                out.append(())
+        append, get = out.append, fields.get
+        for name, normalise, split in self._steps:
+            raw = get(name)
+            if not raw:
+                append(())
                 continue
-            cells = [raw] if isinstance(raw, str) else list(raw)
-            if split:
-                cells = [part for cell in cells for part in cell.split(split)]
-            values: list[str] = []
-            for cell in cells:
-                if cell and not cell.isspace():
-                    values.extend(v for v in normalise(cell) if v not in values)
-            out.append(tuple(values))
+            # One cell holding one value is the common case: no splitting, no de-duplication.
+            if isinstance(raw, str):
+                cell = raw
+            elif len(raw) == 1:
+                cell = raw[0]
+            else:
+                append(_many(raw, normalise, split))
+                continue
+            if split and split in cell:
+                append(_many((cell,), normalise, split))
+            elif cell and not cell.isspace():
+                append(normalise(cell))
+            else:
+                append(())
         return tuple(out)
 
 
@@ -117,8 +135,9 @@ def fields_from_row(row: Mapping[str, str | None], spec: MatchSpec) -> dict[str,
     Returns:
         Field name → the non-empty cells of its columns.
     """
+    get = row.get
     return {
-        name: [cell for column in field.columns if (cell := row.get(column))]
+        name: [cell for column in field.columns if (cell := get(column))]
         for name, field in spec.fields.items()
     }
 

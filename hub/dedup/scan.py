@@ -1,7 +1,9 @@
 """Batch scan: normalise, block, compare, estimate weights, score and cluster a whole data set.
 
 Each phase is a method so that callers (the CLI, the benchmarks) can time it and show progress;
-nothing here reads the clock or files.
+nothing here reads the clock or files. Records are stored by column (``RecordColumns``), blocks
+and pairs as flat arrays, and each pair's comparison as one small pattern id, so memory grows
+by tens of bytes per record and per candidate pair.
 """
 
 from __future__ import annotations
@@ -9,18 +11,23 @@ from __future__ import annotations
 import random
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import overload
 
-from hub.dedup.blocking import BlockIndex, PairStats, block_caps, candidate_pairs, key_function
-from hub.dedup.clustering import Clustering, cluster_links
+from hub.dedup.blocking import Blocks, PairStats, build_blocks, candidate_pairs
+from hub.dedup.clustering import Clustering, Identifiers, cluster_links
+from hub.dedup.columns import RecordColumns
 from hub.dedup.comparators import level_names
-from hub.dedup.records import NormRecord, RawValue, RecordNormaliser
-from hub.dedup.scoring import Comparer, Decision, Outcome, Scorer
+from hub.dedup.patterns import ColumnComparer, PatternCodec
+from hub.dedup.records import RawValue, RecordNormaliser
+from hub.dedup.scoring import Decision, Outcome, Scorer, Verdict
 from hub.dedup.spec import MatchSpec
 from hub.dedup.weights import Pattern, Session, Weights, estimate_weights
 
 Progress = Callable[[int], None]
+_NORMALISE_STEP = 10_000
+_COMPARE_STEP = 50_000
 
 
 def fixed_weights(spec: MatchSpec) -> Weights | None:
@@ -59,6 +66,12 @@ class ScanCounts:
 class Scan:
     """A batch deduplication (or linkage) run over one data set.
 
+    Attributes:
+        ids: Record ids, in input order (record index → id).
+        records: The normalised records (a sequence of ``NormRecord``, stored by column).
+        sources: Per record, its source.
+        stats: Blocking and pair counts.
+
     Args:
         spec: The match spec.
     """
@@ -66,17 +79,21 @@ class Scan:
     def __init__(self, spec: MatchSpec) -> None:
         self.spec = spec
         self.ids: list[str] = []
-        self.records: list[NormRecord] = []
+        self.records = RecordColumns(spec)
         self.sources: list[str] = []
         self.stats = PairStats()
         self._normaliser = RecordNormaliser(spec)
-        self._index = BlockIndex()
-        self._patterns: dict[Pattern, int] = {}
-        self._left = array("l")
-        self._right = array("l")
-        self._pattern_of = array("l")
-        self._rule_of = array("b")
+        self._codec = PatternCodec(spec)
+        self._blocks: Blocks | None = None
+        self._pattern_ids: dict[int, int] = {}
+        self._codes: list[int] = []
+        self._left = array("I")
+        self._right = array("I")
+        self._pattern_of = array("I")
+        # (pattern id << rule count | mask of the rules pairing it) → pairs: EM's sessions.
+        self._by_rules: Counter[int] = Counter()
         self._scorer: Scorer | None = None
+        self._verdicts: list[Verdict] = []
 
     def normalise(
         self,
@@ -90,18 +107,19 @@ class Scan:
             rows: ``(record id, raw fields, source)`` per record.
             progress: Called with the number of records done since the last call.
         """
+        normalise, append = self._normaliser.normalise, self.records.append
+        ids, sources = self.ids, self.sources
+        interned: dict[str, str] = {}
         for n, (record_id, fields, source) in enumerate(rows, 1):
-            self.ids.append(record_id)
-            self.records.append(self._normaliser.normalise(fields))
-            self.sources.append(source)
-            if progress and n % 10_000 == 0:
-                progress(10_000)
+            ids.append(record_id)
+            append(normalise(fields))
+            sources.append(interned.setdefault(source, source))
+            if progress and n % _NORMALISE_STEP == 0:
+                progress(_NORMALISE_STEP)
 
     def block(self) -> None:
-        """Build the blocking index over the stored records."""
-        keys = key_function(self.spec)
-        for record in self.records:
-            self._index.add(keys(record))
+        """Build the blocks over the stored records."""
+        self._blocks = build_blocks(self.records, self.spec, stats=self.stats)
 
     def compare(self, *, progress: Progress | None = None) -> None:
         """Compare every candidate pair and keep its pattern id.
@@ -109,23 +127,33 @@ class Scan:
         Args:
             progress: Called with the number of pairs done since the last call.
         """
-        comparer = Comparer(self.spec)
-        link_only = self.spec.record.link_only
-        pairs = candidate_pairs(
-            self._index,
-            max_block_size=block_caps(self.spec),
-            sources=self.sources if link_only else None,
-            stats=self.stats,
-        )
-        records, patterns = self.records, self._patterns
-        for n, (i, j, rule) in enumerate(pairs, 1):
-            pattern = comparer.pattern(records[i], records[j])
-            self._rule_of.append(rule)
-            self._left.append(i)
-            self._right.append(j)
-            self._pattern_of.append(patterns.setdefault(pattern, len(patterns)))
-            if progress and n % 50_000 == 0:
-                progress(50_000)
+        if self._blocks is None:
+            self.block()
+        assert self._blocks is not None
+        code = ColumnComparer(self.spec, self.records).code
+        pattern_ids, codes = self._pattern_ids, self._codes
+        left, right, pattern_of = self._left, self._right, self._pattern_of
+        by_rules, shift = self._by_rules, len(self.spec.blocking.rules)
+        pairs = candidate_pairs(self._blocks, sources=self._source_codes(), stats=self.stats)
+        for n, (i, j, mask) in enumerate(pairs, 1):
+            c = code(i, j)
+            p = pattern_ids.get(c)
+            if p is None:
+                p = pattern_ids[c] = len(codes)
+                codes.append(c)
+            left.append(i)
+            right.append(j)
+            pattern_of.append(p)
+            key = (p << shift) | mask
+            by_rules[key] = by_rules.get(key, 0) + 1
+            if progress and n % _COMPARE_STEP == 0:
+                progress(_COMPARE_STEP)
+
+    def _source_codes(self) -> Sequence[int] | None:
+        if not self.spec.record.link_only:
+            return None
+        codes: dict[str, int] = {}
+        return array("I", (codes.setdefault(s, len(codes)) for s in self.sources))
 
     def estimate(self) -> Weights:
         """Estimate weights by EM (or take them from the spec when fully fixed).
@@ -136,15 +164,25 @@ class Scan:
         fixed = fixed_weights(self.spec)
         if fixed is not None:
             return fixed
-        by_id = list(self._patterns)
-        per_rule: dict[int, Counter[Pattern]] = {}
-        for (rule, p), count in Counter(zip(self._rule_of, self._pattern_of, strict=True)).items():
-            per_rule.setdefault(rule, Counter())[by_id[p]] = count
-        names = list(self.spec.fields)
+        levels = self._level_patterns()
         rules = self.spec.blocking.rules
-        # A rule's own fields agree on its pairs by construction: mask them in its session.
+        per_rule: dict[int, Counter[Pattern]] = {}
+        first: dict[int, Counter[Pattern]] = {}
+        for key, count in self._by_rules.items():
+            pattern, mask = levels[key >> len(rules)], key & ((1 << len(rules)) - 1)
+            first.setdefault((mask & -mask).bit_length() - 1, Counter())[pattern] += count
+            for r in range(len(rules)):
+                if mask >> r & 1:
+                    per_rule.setdefault(r, Counter())[pattern] += count
+        names = list(self.spec.fields)
+        # Each rule's session holds every pair the rule makes (as when training on that rule
+        # alone); its own fields agree by construction there, so they are masked.
         sessions = [
-            Session(patterns, frozenset(names.index(f) for f, _ in rules[r].parts()))
+            Session(
+                patterns,
+                frozenset(names.index(f) for f, _ in rules[r].parts()),
+                first=first.get(r, Counter()),
+            )
             for r, patterns in sorted(per_rule.items())
         ]
         fields = list(self.spec.fields.values())
@@ -160,6 +198,11 @@ class Scan:
             max_iterations=self.spec.estimation.max_iterations,
         )
 
+    def _level_patterns(self) -> list[Pattern]:
+        """Per pattern id, its levels only (without term-frequency bands)."""
+        n = len(self.spec.fields)
+        return [self._codec.decode(c)[:n] for c in self._codes]
+
     def total_pairs(self) -> int:
         """The number of pairs a full comparison would make (across sources when linking).
 
@@ -172,17 +215,20 @@ class Scan:
         return (n * n - sum(c * c for c in Counter(self.sources).values())) // 2
 
     def _random_patterns(self) -> Counter[Pattern]:
-        comparer = Comparer(self.spec)
+        comparer = ColumnComparer(self.spec, self.records)
         rng = random.Random(self.spec.estimation.seed)
-        n = len(self.records)
-        counts: Counter[Pattern] = Counter()
+        n, width = len(self.records), len(self.spec.fields)
+        counts: Counter[int] = Counter()
         if n < 2:
-            return counts
+            return Counter()
         for _ in range(self.spec.estimation.random_pairs):
             i, j = rng.randrange(n), rng.randrange(n)
             if i != j:
-                counts[comparer.pattern(self.records[i], self.records[j])] += 1
-        return counts
+                counts[comparer.code(i, j)] += 1
+        out: Counter[Pattern] = Counter()
+        for code, count in counts.items():
+            out[self._codec.decode(code)[:width]] += count
+        return out
 
     def score(self, weights: Weights) -> tuple[list[Decision], Counter[Outcome]]:
         """Score every compared pair.
@@ -194,14 +240,17 @@ class Scan:
             The decisions that are not ``different`` (best first), and pair counts per outcome.
         """
         self._scorer = scorer = Scorer(self.spec, weights)
-        verdicts = [scorer.verdict(p) for p in self._patterns]
+        self._verdicts = verdicts = [scorer.verdict(self._codec.decode(c)) for c in self._codes]
         outcomes: Counter[Outcome] = Counter()
-        decisions = []
-        for i, j, p in zip(self._left, self._right, self._pattern_of, strict=True):
-            verdict = verdicts[p]
-            outcomes[verdict.outcome] += 1
-            if verdict.outcome is not Outcome.DIFFERENT:
-                decisions.append(Decision(self.ids[i], self.ids[j], verdict))
+        for p, count in Counter(self._pattern_of).items():
+            outcomes[verdicts[p].outcome] += count
+        kept = bytes(v.outcome is not Outcome.DIFFERENT for v in verdicts)
+        ids = self.ids
+        decisions = [
+            Decision(ids[i], ids[j], verdicts[p])
+            for i, j, p in zip(self._left, self._right, self._pattern_of)  # noqa: B905
+            if kept[p]
+        ]
         decisions.sort(key=lambda d: -d.verdict.total_weight)
         return decisions, outcomes
 
@@ -213,16 +262,35 @@ class Scan:
         """
         if self._scorer is None:
             raise RuntimeError("score() must run before cluster()")
-        scorer = self._scorer
-        verdicts = {p: scorer.verdict(pattern) for pattern, p in self._patterns.items()}
-        auto = {p for p, verdict in verdicts.items() if verdict.outcome is Outcome.SAME}
-        weight_of = {p: verdict.total_weight for p, verdict in verdicts.items()}
+        verdicts = self._verdicts
+        auto = bytes(v.outcome is Outcome.SAME for v in verdicts)
         links = (
-            (weight_of[p], i, j)
-            for i, j, p in zip(self._left, self._right, self._pattern_of, strict=True)
-            if p in auto
+            (verdicts[p].total_weight, i, j)
+            for i, j, p in zip(self._left, self._right, self._pattern_of)  # noqa: B905
+            if auto[p]
         )
         names = list(self.spec.fields)
-        conflict_idx = [names.index(n) for n in self.spec.guard.conflicts]
-        identifiers = [tuple(frozenset(r[k]) for k in conflict_idx) for r in self.records]
-        return cluster_links(identifiers, links)
+        conflicts = [names.index(n) for n in self.spec.guard.conflicts]
+        return cluster_links(_Identifiers(self.records, conflicts), links)
+
+
+class _Identifiers(Sequence[Identifiers]):
+    """Per record, the values of the conflict fields, read from the columns on demand."""
+
+    def __init__(self, records: RecordColumns, fields: list[int]) -> None:
+        self._columns = [records.fields[f] for f in fields]
+        self._size = len(records)
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, index: int) -> Identifiers: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Identifiers]: ...
+
+    def __getitem__(self, index: int | slice) -> Identifiers | Sequence[Identifiers]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._size))]
+        return tuple(frozenset(c.tuples[c.ids[index]]) for c in self._columns)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hub.dedup.comparators import build_comparator
+from hub.dedup.frequency import BANDS, band_adjustment, band_frequency
 from hub.dedup.guard import Guard, GuardVerdict
 from hub.dedup.records import NormRecord
 from hub.dedup.spec import MatchSpec
-from hub.dedup.weights import Pattern, Weights
+from hub.dedup.weights import FieldWeights, Pattern, Weights
 
 
 class Outcome(StrEnum):
@@ -23,11 +24,29 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class FieldEvidence:
-    """One field's contribution to a score."""
+    """One field's contribution to a score.
+
+    Attributes:
+        field: The field.
+        level: The agreement level's name.
+        weight: Its weight, including any term-frequency adjustment.
+        frequency: For an exact agreement weighed by term frequency, the share of records
+            holding the shared value (its band's middle); else ``None``.
+    """
 
     field: str
     level: str
     weight: float
+    frequency: float | None = None
+
+    def describe(self) -> str:
+        """``field=level(weight)``, with the value's frequency when it was weighed.
+
+        Returns:
+            The short form used in explanations.
+        """
+        share = f"~{self.frequency:.0e}" if self.frequency is not None else ""
+        return f"{self.field}={self.level}{share}({self.weight:+.1f})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +65,7 @@ class Verdict:
         Returns:
             The explanation.
         """
-        parts = " ".join(f"{f.field}={f.level}({f.weight:+.1f})" for f in self.fields)
+        parts = " ".join(f.describe() for f in self.fields)
         score = f"total={self.total_weight:+.1f} p={self.probability:.4f}"
         return f"{parts} | {score} | {self.guard.reason}"
 
@@ -123,6 +142,11 @@ class Scorer:
         self._auto = spec.thresholds.auto
         self._review = spec.thresholds.review
         self._cache: dict[Pattern, Verdict] = {}
+        counted = [f.term_frequency for f in spec.fields.values()]
+        self._adjust = tuple(
+            tuple(band_adjustment(fw.u[0], band) for band in range(BANDS + 1)) if tf else None
+            for fw, tf in zip(weights.fields, counted, strict=True)
+        )
 
     def pattern(self, a: NormRecord, b: NormRecord) -> Pattern:
         """Compare two normalised records field by field (see ``Comparer``).
@@ -140,7 +164,8 @@ class Scorer:
         """Score a pattern and apply thresholds and guard.
 
         Args:
-            pattern: Levels per field.
+            pattern: Levels per field, optionally followed by the term-frequency band of each
+                field's exact agreement (0 for none; see ``hub.dedup.patterns``).
 
         Returns:
             The verdict (the same object for equal patterns).
@@ -148,13 +173,13 @@ class Scorer:
         cached = self._cache.get(pattern)
         if cached is not None:
             return cached
+        n = len(self._fields)
+        bands = pattern[n:] or (0,) * n
         evidence = tuple(
-            FieldEvidence(
-                field=fw.name,
-                level="null" if level == 0 else fw.levels[level - 1],
-                weight=w[level],
+            self._evidence(fw, w, adjust, level, band)
+            for fw, w, adjust, level, band in zip(
+                self._fields, self._weights, self._adjust, pattern[:n], bands, strict=True
             )
-            for fw, w, level in zip(self._fields, self._weights, pattern, strict=True)
         )
         total = self._prior + math.fsum(e.weight for e in evidence)
         probability = _probability(total)
@@ -168,3 +193,21 @@ class Scorer:
         verdict = Verdict(outcome, probability, total, evidence, guard)
         self._cache[pattern] = verdict
         return verdict
+
+    @staticmethod
+    def _evidence(
+        fw: FieldWeights,
+        weights: tuple[float, ...],
+        adjust: tuple[float, ...] | None,
+        level: int,
+        band: int,
+    ) -> FieldEvidence:
+        name = "null" if level == 0 else fw.levels[level - 1]
+        if adjust is None or not band or level != 1:
+            return FieldEvidence(field=fw.name, level=name, weight=weights[level])
+        return FieldEvidence(
+            field=fw.name,
+            level=name,
+            weight=weights[level] + adjust[band],
+            frequency=band_frequency(band),
+        )

@@ -72,12 +72,15 @@ class FieldSpec(_Spec):
         comparator: How two records' values are compared.
         m: Fixed m probabilities, one per non-null level (overrides estimation).
         u: Fixed u probabilities, one per non-null level (overrides estimation).
+        term_frequency: Weigh exact agreement by how common the shared value is (two "Smith"s
+            say less than two "Okonkwo-Idowu"s), as Splink's term-frequency adjustment does.
     """
 
     columns: tuple[str, ...] = Field(min_length=1)
     normalise: NormaliserName = "text"
     split: str | None = None
     comparator: ComparatorSpec = ComparatorSpec()
+    term_frequency: bool = False
     m: tuple[float, ...] | None = None
     u: tuple[float, ...] | None = None
 

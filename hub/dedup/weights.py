@@ -95,10 +95,19 @@ class Session:
 
     A rule's own fields agree by construction on its pairs, so they say nothing about m there
     and are masked out of that session (as Splink does).
+
+    Attributes:
+        patterns: Pattern counts of every pair the rule makes.
+        masked: Fields the rule blocks on.
+        first: Pattern counts of the pairs no earlier session makes (each blocked pair in
+            exactly one session). When given, the prior counts expected matches session by
+            session, with that session's masking and match rate, instead of over all blocked
+            pairs at once, where agreement on blocking fields would pass for evidence.
     """
 
     patterns: Mapping[Pattern, int]
     masked: frozenset[int] = frozenset()
+    first: Mapping[Pattern, int] | None = None
 
 
 def _em(
@@ -143,6 +152,24 @@ def _em(
         if delta < 1e-7:
             break
     return m, lam, seen
+
+
+def _expected_matches(
+    patterns: Sequence[tuple[Pattern, int]],
+    m: Sequence[Sequence[float]],
+    u: Sequence[Sequence[float]],
+    rate: float,
+) -> float:
+    """Expected matches among counted patterns at a given match rate (EM's E-step, once)."""
+    total = 0.0
+    for pattern, count in patterns:
+        pm, pu = rate, 1.0 - rate
+        for f, level in enumerate(pattern):
+            if level:
+                pm *= m[f][level - 1]
+                pu *= u[f][level - 1]
+        total += pm / (pm + pu) * count
+    return total
 
 
 def _floor_different(m: list[float]) -> list[float]:
@@ -203,13 +230,15 @@ def estimate_weights(
     start = [list(fm) if fm else _initial_m(n) for fm, n in zip(fixed_m, counts, strict=True)]
     sums = [[0.0] * n for n in counts]
     mass = [0.0] * len(counts)
+    rates = []
     for session in sessions:
         estimate = [fm is None and f not in session.masked for f, fm in enumerate(fixed_m)]
         patterns = _mask(session.patterns, session.masked)
-        m, _, seen = _em(
+        m, rate, seen = _em(
             patterns, [list(x) for x in start], u, lam=0.1, estimate_m=estimate,
             max_iterations=max_iterations,
         )  # fmt: skip
+        rates.append(rate)
         for f, est in enumerate(estimate):
             if est:
                 mass[f] += seen[f]
@@ -218,6 +247,12 @@ def estimate_weights(
         _floor_different([acc / mass[f] for acc in sums[f]]) if mass[f] > 0 else start[f]
         for f in range(len(counts))
     ]
+    if prior is None and sessions and all(s.first is not None for s in sessions):
+        expected = sum(
+            _expected_matches(_mask(s.first or {}, s.masked), m, u, rate)
+            for s, rate in zip(sessions, rates, strict=True)
+        )
+        prior = min(max(expected / max(total_pairs, 1), _FLOOR * _FLOOR), 0.5)
     if prior is None:
         blocked: dict[Pattern, int] = {}
         for session in sessions:

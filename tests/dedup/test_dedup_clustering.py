@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from hub.dedup import Outcome, Scan, cluster_links
-from hub.dedup.blocking import BlockIndex, candidate_pairs
+from hub.dedup import MatchSpec, Outcome, Scan, cluster_links
+from hub.dedup.blocking import PairStats, build_blocks, candidate_pairs
+from hub.dedup.columns import RecordColumns
 
 NONE = frozenset()
 
@@ -33,20 +34,39 @@ def test_links_without_conflicts_form_one_cluster_labelled_by_first_record():
     assert result.refused == ()
 
 
-def test_each_candidate_pair_is_emitted_once_even_when_sharing_many_keys():
-    index = BlockIndex()
-    for keys in (["0\x1ea", "1\x1eb"], ["0\x1ea", "1\x1eb"], ["0\x1ea"], ["1\x1ec"]):
-        index.add(keys)
-    pairs = sorted(candidate_pairs(index, max_block_size=10))
-    assert pairs == [(0, 1, 0), (0, 2, 0), (1, 2, 0)]
+def _key_spec(*, caps=(10, 10), default=10) -> MatchSpec:
+    return MatchSpec.model_validate(
+        {
+            "fields": {"a": {"columns": ["a"]}, "b": {"columns": ["b"]}},
+            "blocking": {
+                "max_block_size": default,
+                "rules": [
+                    {"on": ["a"], "max_block_size": caps[0]},
+                    {"on": ["b"], "max_block_size": caps[1]},
+                ],
+            },
+        }
+    )
+
+
+def _pairs(spec, rows, *, sources=None):
+    columns = RecordColumns(spec)
+    for a, b in rows:
+        columns.append(((a,) if a else (), (b,) if b else ()))
+    stats = PairStats()
+    blocks = build_blocks(columns, spec, stats=stats)
+    return sorted(candidate_pairs(blocks, sources=sources, stats=stats)), stats
+
+
+def test_each_candidate_pair_is_emitted_once_with_every_rule_pairing_it():
+    pairs, stats = _pairs(_key_spec(), [("x", "p"), ("x", "p"), ("x", ""), ("", "q"), ("y", "p")])
+    assert pairs == [(0, 1, 0b11), (0, 2, 0b01), (0, 4, 0b10), (1, 2, 0b01), (1, 4, 0b10)]
+    assert stats.pairs == 5
 
 
 def test_link_only_pairs_cross_sources():
-    index = BlockIndex()
-    for _ in range(3):
-        index.add(["0\x1ek"])
-    pairs = list(candidate_pairs(index, max_block_size=10, sources=["a", "a", "b"]))
-    assert sorted(p[:2] for p in pairs) == [(0, 2), (1, 2)]
+    pairs, _ = _pairs(_key_spec(), [("k", "")] * 3, sources=[0, 0, 1])
+    assert [p[:2] for p in pairs] == [(0, 2), (1, 2)]
 
 
 def test_scan_does_not_chain_common_name_through_a_shared_phone(spec):
@@ -88,11 +108,28 @@ def test_scan_does_not_chain_common_name_through_a_shared_phone(spec):
 
 
 def test_per_rule_block_caps():
-    index = BlockIndex()
-    for _ in range(3):
-        index.add(["0\x1eshared", "1\x1ename"])
-    assert list(candidate_pairs(index, max_block_size=[2, 10])) == [(0, 1, 1), (0, 2, 1), (1, 2, 1)]
-    assert {rule for _, _, rule in candidate_pairs(index, max_block_size=[10, 2])} == {0}
+    rows = [("shared", "name")] * 3
+    pairs, stats = _pairs(_key_spec(caps=(2, 10)), rows)
+    assert pairs == [(0, 1, 0b10), (0, 2, 0b10), (1, 2, 0b10)]
+    assert (stats.oversized_blocks, stats.oversized_records) == (1, 3)
+    pairs, _ = _pairs(_key_spec(caps=(10, 2)), rows)
+    assert {mask for _, _, mask in pairs} == {0b01}
+
+
+def test_shared_inbox_makes_no_blocking_key(make_spec):
+    spec = make_spec(blocking={"max_block_size": 50, "rules": [{"on": ["email"]}]})
+    run = Scan(spec)
+    run.normalise(
+        [
+            ("a", {"email": "jobs@acme.com"}, ""),
+            ("b", {"email": "jobs@acme.com"}, ""),
+            ("c", {"email": "c@x.com; jobs@acme.com"}, ""),
+            ("d", {"email": "C@X.com"}, ""),
+        ]
+    )
+    run.block()
+    run.compare()
+    assert run.stats.pairs == 1  # c-d: only the personal address pairs records
 
 
 def test_scan_estimates_sensible_weights_without_labels(make_spec):
