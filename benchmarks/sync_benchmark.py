@@ -73,6 +73,8 @@ def code_version() -> str:
         capture_output=True,
         text=True,
         check=False,
+        # no index refresh: never take index.lock while someone else commits
+        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
     )
     return out.stdout.strip() or "unknown"
 
@@ -355,6 +357,7 @@ def _config(spec: dict[str, Any]) -> Any:
                         ),
                     },
                     "lookback": spec["lookback"],
+                    "identity": spec.get("identity", "scored"),
                 }
             },
         }
@@ -532,7 +535,10 @@ def reads(counts: dict[str, int]) -> int:
 
 def part_full_and_incremental(args: argparse.Namespace, workdir: Path, parts: set[int]) -> None:
     n, m = args.contacts, args.candidates
-    print(f"\n== Parts 1-2: full + incremental sync, {n:,} contacts / {m:,} candidates ==")
+    print(
+        f"\n== Parts 1-2: full + incremental sync, {n:,} contacts / {m:,} candidates, "
+        f"identity {args.identity} =="
+    )
     with emulators(contacts=n, candidates=m, rate_limit=False) as emu:
         t0 = time.perf_counter()
         overlap = make_overlap(emu, args.overlap)
@@ -553,6 +559,7 @@ def part_full_and_incremental(args: argparse.Namespace, workdir: Path, parts: se
                 "emulator_pids": emu.pids(),
                 "rate_limited": False,
                 "lookback": args.lookback,
+                "identity": args.identity,
                 "steps": ["full", "settle", "edit", "incremental"] if 2 in parts else ["full"],
                 "edit_contacts": overlap["contacts"][::step_conts],
                 "edit_candidates": [c["id"] for c in overlap["candidates"][::step_cands]],
@@ -638,6 +645,7 @@ def part_rss(args: argparse.Namespace, workdir: Path) -> None:
                     "emulator_pids": emu.pids(),
                     "rate_limited": False,
                     "lookback": args.lookback,
+                    "identity": args.identity,
                     "steps": ["full"],
                 }
                 result = run_worker(spec, workdir)
@@ -705,6 +713,7 @@ def part_rate_limited(args: argparse.Namespace, workdir: Path) -> None:
                 "emulator_pids": emu.pids(),
                 "rate_limited": True,
                 "lookback": args.lookback,
+                "identity": args.identity,
                 "steps": ["full"],
                 "deadline": args.rate_seconds,
                 "keep_calls": True,
@@ -750,6 +759,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--parts", default="1,2,3,4")
     parser.add_argument("--lookback", default="0s", help="the pair's lookback (default 0s)")
+    parser.add_argument(
+        "--identity",
+        choices=["scored", "email"],
+        default="scored",
+        help="the pair's identity matcher (default scored, as in the config)",
+    )
     parser.add_argument("--profile", default=None, help="cProfile the full sync to this file")
     parser.add_argument(
         "--applications", action="store_true", help="also map Greenhouse applications"

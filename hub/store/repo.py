@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from hub.connector import Cursor as ReadCursor
 from hub.models import ExternalRef
@@ -18,12 +20,60 @@ __all__ = [
     "create_person",
     "find_person_id",
     "finish_run",
+    "insert_rows",
     "link_record",
+    "link_records",
     "list_runs",
     "load_cursor",
+    "new_person_id",
+    "person_row",
     "save_cursor",
     "start_run",
+    "table_of",
+    "upsert_rows",
 ]
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """The Core table of a mapped class (for statements that need no ORM bookkeeping)."""
+    return cast("Table", model.__table__)
+
+
+def new_person_id() -> str:
+    """A fresh person id, chosen client-side so persons can be inserted in bulk."""
+    return uuid.uuid4().hex
+
+
+def insert_rows(
+    session: Session, model: type[DeclarativeBase], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert rows in one executemany, bypassing the ORM unit of work (callers own ids)."""
+    if rows:
+        session.execute(insert(table_of(model)), list(rows))
+
+
+def upsert_rows(
+    session: Session,
+    model: type[DeclarativeBase],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    keys: Sequence[str],
+    update_columns: Sequence[str],
+) -> None:
+    """Insert rows, updating ``update_columns`` of those whose ``keys`` already exist.
+
+    One cached statement run as an executemany: SQLite and PostgreSQL both spell it
+    ``INSERT ... ON CONFLICT DO UPDATE``. Rows must not repeat a key.
+    """
+    if not rows:
+        return
+    dialect = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = dialect(table_of(model))
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: statement.excluded[name] for name in update_columns},
+    )
+    session.execute(statement, list(rows))
 
 
 def create_person(
@@ -36,6 +86,21 @@ def create_person(
     session.add(person)
     session.flush()
     return person
+
+
+def person_row(
+    *, person_id: str, now: datetime, data: dict[str, Any], version: int = 1
+) -> dict[str, Any]:
+    """The column values of a new person, for :func:`insert_rows`."""
+    return {
+        "id": person_id,
+        "status": None,
+        "data": data,
+        "version": version,
+        "created_at": now,
+        "updated_at": now,
+        "erased_at": None,
+    }
 
 
 def find_person_id(session: Session, ref: ExternalRef) -> str | None:
@@ -71,6 +136,62 @@ def link_record(session: Session, *, person_id: str, ref: ExternalRef, now: date
         link.person_id = person_id
     session.flush()
     return link
+
+
+def link_records(
+    session: Session, links: Iterable[tuple[str, ExternalRef]], *, now: datetime
+) -> None:
+    """Link many vendor records at once, as :func:`link_record` does one by one.
+
+    One query finds the records already linked (those are repointed in one executemany), the
+    rest are inserted in another. A record listed twice keeps its last person.
+    """
+    wanted = {(ref.connection, ref.object_type, ref.external_id): pid for pid, ref in links}
+    if not wanted:
+        return
+    table = table_of(Link)
+    existing: dict[tuple[str, str, str], tuple[int, str]] = {}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for connection, object_type, external_id in wanted:
+        groups.setdefault((connection, object_type), []).append(external_id)
+    for (connection, object_type), ids in groups.items():
+        for start in range(0, len(ids), 500):
+            rows = session.execute(
+                select(Link.id, Link.person_id, Link.external_id).where(
+                    Link.connection == connection,
+                    Link.object_type == object_type,
+                    Link.external_id.in_(ids[start : start + 500]),
+                )
+            )
+            for link_id, person_id, external_id in rows:
+                existing[(connection, object_type, external_id)] = (link_id, person_id)
+    moved = [
+        {"link_id": existing[key][0], "to_person": pid}
+        for key, pid in wanted.items()
+        if key in existing and existing[key][1] != pid
+    ]
+    if moved:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("link_id"))
+            .values(person_id=bindparam("to_person")),
+            moved,
+        )
+    insert_rows(
+        session,
+        Link,
+        [
+            {
+                "person_id": pid,
+                "connection": key[0],
+                "object_type": key[1],
+                "external_id": key[2],
+                "created_at": now,
+            }
+            for key, pid in wanted.items()
+            if key not in existing
+        ],
+    )
 
 
 def load_cursor(session: Session, connection: str, object_type: str) -> ReadCursor | None:

@@ -57,6 +57,7 @@ class EchoCheck:
             )
         ):
             self.pending.setdefault(entry.external_id or "", []).append(entry)
+        self.creates: dict[str, list[LedgerEntry]] | None = None
 
     def is_echo(self, record: VendorRecord) -> bool:
         """Whether the record's newest change is the hub's own write (settling it if pending)."""
@@ -75,18 +76,36 @@ class EchoCheck:
         That happens when the hub crashed between the create and its ledger commit; the
         entry is settled with the record's id.
         """
-        entries = self.session.scalars(
+        if self.creates is None:
+            self.creates = self._pending_creates()
+        entries = [
+            e
+            for e in self.creates.get(person_id, [])
+            # settled already in this batch (by an earlier record of the same person)
+            if e.status == "pending" and e.created_at <= record.updated_at
+        ]
+        self._settle(entries, record.external_id)
+        return bool(entries)
+
+    def _pending_creates(self) -> dict[str, list[LedgerEntry]]:
+        """The side's unsettled creates by person, read once per batch when first needed.
+
+        A create is written to the ledger without an external id and gets one only when
+        settled, so ``external_id IS NULL`` selects exactly the unsettled ones, through the
+        ledger's (connection, object type, external id) index.
+        """
+        creates: dict[str, list[LedgerEntry]] = {}
+        for entry in self.session.scalars(
             select(LedgerEntry).where(
                 LedgerEntry.connection == self.side.connection,
                 LedgerEntry.object_type == self.side.object_type,
-                LedgerEntry.person_id == person_id,
+                LedgerEntry.external_id.is_(None),
                 LedgerEntry.action == "create",
                 LedgerEntry.status == "pending",
-                LedgerEntry.created_at <= record.updated_at,
             )
-        ).all()
-        self._settle(list(entries), record.external_id)
-        return bool(entries)
+        ):
+            creates.setdefault(entry.person_id, []).append(entry)
+        return creates
 
     def _settle(self, entries: list[LedgerEntry], external_id: str) -> None:
         for entry in entries:

@@ -14,13 +14,13 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from hub.connector import WriteOp
+from hub.connector import WriteOp, WriteResult
 from hub.failpoints import failpoint
 from hub.models import ExternalRef
-from hub.store.repo import link_record
+from hub.store.repo import link_records, table_of, upsert_rows
 from hub.store.tables import LedgerEntry, Link
 from hub.sync.events import emit_sync_failed, person_refs
 from hub.sync.fields import flatten, unflatten, value_hash
@@ -180,80 +180,110 @@ class OutboundWriter:
             )
             todo = [p for p in planned if p.op.idempotency_key not in done]
             report.add(side, "skipped_as_echo", len(planned) - len(todo))
-            for item in todo:
-                session.merge(
-                    LedgerEntry(
-                        idempotency_key=item.op.idempotency_key,
-                        connection=side.connection,
-                        object_type=side.object_type,
-                        external_id=item.op.external_id,
-                        person_id=item.person_id,
-                        action=item.op.action,
-                        payload_hash=value_hash(dict(item.op.data)),
-                        status="pending",
-                        created_at=self.now(),
-                        done_at=None,
-                    )
-                )
+            # one upsert for the batch: an earlier unfinished try of a key starts over
+            upsert_rows(
+                session,
+                LedgerEntry,
+                [self._pending_row(side, item) for item in todo],
+                keys=["idempotency_key"],
+                update_columns=_RESTART,
+            )
         if not todo:
             return
         results = side.connector.write([p.op for p in todo])
         failpoint("sync.after_vendor_write")
         with session.begin():
-            for item, result in zip(todo, results, strict=True):
-                entry = session.get(LedgerEntry, item.op.idempotency_key)
-                assert entry is not None
-                if result.ok:
-                    entry.status, entry.done_at, entry.external_id = (
-                        "done",
-                        self.now(),
-                        result.external_id,
+            self._settle(session, side, todo, results, report=report)
+
+    def _pending_row(self, side: Side, item: PlannedWrite) -> dict[str, Any]:
+        return {
+            "idempotency_key": item.op.idempotency_key,
+            "connection": side.connection,
+            "object_type": side.object_type,
+            "external_id": item.op.external_id,
+            "person_id": item.person_id,
+            "action": item.op.action,
+            "payload_hash": value_hash(dict(item.op.data)),
+            "status": "pending",
+            "error": None,
+            "created_at": self.now(),
+            "done_at": None,
+        }
+
+    def _settle(
+        self,
+        session: Session,
+        side: Side,
+        todo: Sequence[PlannedWrite],
+        results: Sequence[WriteResult],
+        *,
+        report: SyncReport,
+    ) -> None:
+        """Mark the batch's entries done (or failed) and link what was created."""
+        done: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        created: list[tuple[str, ExternalRef]] = []
+        for item, result in zip(todo, results, strict=True):
+            key = item.op.idempotency_key
+            if result.ok:
+                done.append({"key": key, "ext": result.external_id, "at": self.now()})
+                report.add(side, "created" if item.op.action == "create" else "updated")
+                if item.op.action == "create" and result.external_id:
+                    ref = ExternalRef(
+                        connection=side.connection,
+                        object_type=side.object_type,
+                        external_id=result.external_id,
                     )
-                    report.add(side, "created" if item.op.action == "create" else "updated")
-                    if item.op.action == "create" and result.external_id:
-                        ref = ExternalRef(
-                            connection=side.connection,
-                            object_type=side.object_type,
-                            external_id=result.external_id,
-                        )
-                        link_record(session, person_id=item.person_id, ref=ref, now=self.now())
-                else:
-                    # "retry", not "pending": pending means "maybe written" to the echo check
-                    entry.status = "retry" if result.retryable else "failed"
-                    entry.error = result.error
-                    report.add(side, "write_errors")
-                    if not result.retryable:
-                        refs = person_refs(
-                            session,
-                            item.person_id,
-                            connectors=self.connectors,
-                            fields=self.person_fields,
-                        )
-                        emit_sync_failed(
-                            session,
-                            connection=side.connection,
-                            object_type=side.object_type,
-                            external_id=item.op.external_id,
-                            error=result.error or "refused",
-                            person=refs,
-                            now=self.now(),
-                        )
+                    created.append((item.person_id, ref))
+                continue
+            # "retry", not "pending": pending means "maybe written" to the echo check
+            status = "retry" if result.retryable else "failed"
+            failed.append({"key": key, "new_status": status, "err": result.error})
+            report.add(side, "write_errors")
+            if not result.retryable:
+                refs = person_refs(
+                    session, item.person_id, connectors=self.connectors, fields=self.person_fields
+                )
+                emit_sync_failed(
+                    session,
+                    connection=side.connection,
+                    object_type=side.object_type,
+                    external_id=item.op.external_id,
+                    error=result.error or "refused",
+                    person=refs,
+                    now=self.now(),
+                )
+        ledger = table_of(LedgerEntry)
+        by_key = ledger.c.idempotency_key == bindparam("key")
+        if done:
+            session.execute(
+                update(ledger)
+                .where(by_key)
+                .values(status="done", done_at=bindparam("at"), external_id=bindparam("ext")),
+                done,
+            )
+        if failed:
+            session.execute(
+                update(ledger)
+                .where(by_key)
+                .values(status=bindparam("new_status"), error=bindparam("err")),
+                failed,
+            )
+        _expire(session, [item.op.idempotency_key for item in todo])
+        link_records(session, created, now=self.now())
 
     def _links(self, session: Session, side: Side, person_ids: Sequence[str]) -> dict[str, str]:
+        # By person only, then filtered here: with the side in the WHERE clause SQLite picks
+        # the (connection, object type, external id) index and scans the whole side per call.
         rows = session.execute(
-            select(Link.person_id, Link.external_id)
-            .where(
-                Link.person_id.in_(person_ids),
-                Link.connection == side.connection,
-                Link.object_type == side.object_type,
-            )
+            select(Link.person_id, Link.external_id, Link.connection, Link.object_type)
+            .where(Link.person_id.in_(person_ids))
             .order_by(Link.id)
         )
         links: dict[str, str] = {}
-        for person_id, external_id in rows:
-            links.setdefault(
-                person_id, external_id
-            )  # duplicates inside one system: the oldest link
+        for person_id, external_id, connection, object_type in rows:
+            if connection == side.connection and object_type == side.object_type:
+                links.setdefault(person_id, external_id)  # duplicates in one system: the oldest
         return links
 
     def _linked_elsewhere(
@@ -266,6 +296,28 @@ class OutboundWriter:
                 )
             )
         )
+
+
+# what a new try of an unfinished entry overwrites (its last error stays until it settles)
+_RESTART = (
+    "connection",
+    "object_type",
+    "external_id",
+    "person_id",
+    "action",
+    "payload_hash",
+    "status",
+    "created_at",
+    "done_at",
+)
+
+
+def _expire(session: Session, keys: Sequence[str]) -> None:
+    """Expire ORM copies of ledger entries written through Core (the echo check's)."""
+    for key in keys:
+        stale = session.identity_map.get(Session.identity_key(LedgerEntry, key))
+        if stale is not None:
+            session.expire(stale)
 
 
 def _contained(payload: Any, record: Any) -> bool:
