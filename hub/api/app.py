@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from hub import __version__
 from hub.api.errors import install_error_handlers
-from hub.api.routes import admin, health, subscriptions, webhooks
+from hub.api.requests import RequestContextMiddleware
+from hub.api.routes import admin, checks, health, subscriptions, webhooks
+from hub.api.routes.persons import router as persons_router
+from hub.api.routes.review import router as review_router
 from hub.api.state import open_service
 from hub.config import HubConfig
 from hub.plugins import HubPlugins
@@ -56,20 +58,13 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.middleware("http")(_request_id)
+    app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(webhooks.router)
     if config.api.admin_tokens:
         app.include_router(admin.router)
+        app.include_router(checks.router)
         app.include_router(subscriptions.router)
+        app.include_router(review_router)
+        app.include_router(persons_router)
     return app
-
-
-async def _request_id(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    request.state.request_id = request_id
-    response = await call_next(request)
-    response.headers["X-Request-ID"] = request_id
-    return response

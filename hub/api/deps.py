@@ -5,12 +5,12 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hub.api.state import ServiceState
 
-__all__ = ["Admin", "Service", "require_admin", "service"]
+__all__ = ["Admin", "RowId", "Service", "require_admin", "service"]
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -39,3 +39,8 @@ def require_admin(
 
 
 Admin = Annotated[None, Depends(require_admin)]
+
+
+#: A numeric id in a path: the store's ids are 64-bit, so larger numbers are refused (422)
+#: rather than overflowing the database driver (500).
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.api.inbox_writer import InboxWriter
 from hub.api.metrics import Metrics
 from hub.config import HubConfig
 from hub.connector import Connector, ConnectorContext
+from hub.metrics import install_vendor_metrics
 from hub.plugins import HubPlugins
 from hub.queue import EmbeddedWorker, JobQueues, WorkerContext, set_context
 from hub.store.open import open_store
@@ -41,9 +43,12 @@ class ServiceState:
     now: Callable[[], datetime] = _utcnow
     worker: EmbeddedWorker | None = None
     scheduler: Scheduler | None = None
+    inbox: InboxWriter | None = None
 
     def close(self) -> None:
         """Stop the embedded worker, close vendor clients and the database pool."""
+        if self.inbox is not None:
+            self.inbox.stop()  # first: what was accepted is stored and rung for
         if self.scheduler is not None:
             self.scheduler.stop()
         if self.worker is not None:
@@ -74,6 +79,9 @@ def open_service(
         set_context(WorkerContext(config=config, plugins=plugins))
         worker = EmbeddedWorker(queues.connection).start()
         scheduler = Scheduler(config, queues, sessions, now=now).start()
+    install_vendor_metrics()
+    metrics = Metrics()
+    metrics.bind(sessions=sessions, queues=queues)
     return ServiceState(
         config,
         plugins,
@@ -81,7 +89,9 @@ def open_service(
         sessions,
         connectors,
         queues=queues,
+        metrics=metrics,
         now=now,
         worker=worker,
         scheduler=scheduler,
+        inbox=InboxWriter(sessions, queues, now=now).start(),
     )

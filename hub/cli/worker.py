@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Annotated
+from wsgiref.simple_server import WSGIServer
 
 import typer
+from prometheus_client import start_http_server
 from rich.console import Console
 
 from hub.cli.context import state
 from hub.cli.errors import reported_errors
 from hub.errors import HubError
 from hub.health import check_redis
-from hub.logs import configure_logging
+from hub.logs import LogFormat, configure_logging
+from hub.metrics import REGISTRY, install_vendor_metrics
 from hub.queue import (
     QUEUE_NAMES,
     JobQueues,
@@ -28,7 +31,16 @@ from hub.queue import (
 from hub.queue.jobs import check_health
 from hub.sync.scheduler import Scheduler
 
-__all__ = ["worker"]
+__all__ = ["LogFormatOption", "serve_metrics", "worker"]
+
+LogFormatOption = Annotated[
+    LogFormat | None,
+    typer.Option(
+        "--log-format",
+        envvar="HUB_LOG_FORMAT",
+        help="Log lines as text or JSON (default: $HUB_LOG_FORMAT, then logging.format).",
+    ),
+]
 
 
 def _now() -> datetime:
@@ -63,13 +75,23 @@ def worker(
         bool,
         typer.Option(help="Also enqueue scheduled pair runs and sweep waiting webhook events."),
     ] = True,
+    log_format: LogFormatOption = None,
+    metrics_listen: Annotated[
+        str | None,
+        typer.Option(
+            help="host:port to serve this worker's Prometheus /metrics on (default: off)."
+        ),
+    ] = None,
 ) -> None:
     """Run jobs from the queues until stopped (SIGTERM finishes the job in hand first)."""
     cli = state(ctx)
     names = _queue_names(queues)
     with reported_errors():
         config = cli.config
-        configure_logging(level=config.logging.level, fmt=config.logging.format)
+        configure_logging(level=config.logging.level, fmt=log_format or config.logging.format)
+        install_vendor_metrics()
+        if metrics_listen is not None:
+            serve_metrics(metrics_listen)
         if not (reachable := check_redis(config)).ok:
             raise HubError(reachable.detail)
         context = WorkerContext(config=config, plugins=cli.plugins)
@@ -100,6 +122,23 @@ def worker(
         set_context(None)
     if check and (burst or config.embedded_queue):
         _report_check(JobQueues(connection))
+
+
+def serve_metrics(listen: str) -> WSGIServer:
+    """Serve this process's metrics at ``http://LISTEN/metrics`` on a daemon thread.
+
+    Returns:
+        The server (``shutdown()`` stops it; the process's exit does too).
+    """
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise typer.BadParameter(
+            f"must be host:port, not {listen!r}", param_hint="--metrics-listen"
+        )
+    # sync runs and vendor calls of this process: the hub's own registry, not the global one
+    server, _ = start_http_server(int(port), addr=host, registry=REGISTRY)
+    console.print(f"worker metrics on http://{host}:{port}/metrics")
+    return server
 
 
 def _report_check(jobs: JobQueues) -> None:

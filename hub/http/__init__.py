@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub.http.client import ErrorBody, RateHeaders, VendorHTTP, build_http_client
+from hub.http.observe import VendorCall, add_observer
 from hub.http.ratelimit import RateBudget
 from hub.http.retry import RetryPolicy
 
@@ -11,6 +12,8 @@ __all__ = [
     "RateBudget",
     "RateHeaders",
     "RetryPolicy",
+    "VendorCall",
     "VendorHTTP",
+    "add_observer",
     "build_http_client",
 ]

@@ -27,6 +27,7 @@ from hub.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from hub.http.observe import VendorCall, notify
 from hub.http.ratelimit import RateBudget
 from hub.http.retry import RetryPolicy
 
@@ -153,32 +154,48 @@ class VendorHTTP:
         self.client.close()
 
     def _send_once(self, method: str, url: str, *, endpoint: str, **kwargs: Any) -> httpx.Response:
-        self._pace()
+        waited = self._pace()
+        started = self.context.monotonic()
         try:
             response = self.client.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
-            self.calls[(endpoint, 0)] += 1
+            self._count(endpoint, 0, started=started, waited=waited)
             raise UnavailableError(f"{endpoint}: timed out", endpoint=endpoint) from exc
         except httpx.TransportError as exc:
-            self.calls[(endpoint, 0)] += 1
+            self._count(endpoint, 0, started=started, waited=waited)
             raise UnavailableError(
                 f"{endpoint}: connection failed ({type(exc).__name__})", endpoint=endpoint
             ) from exc
-        self.calls[(endpoint, response.status_code)] += 1
+        self._count(endpoint, response.status_code, started=started, waited=waited)
         self._read_rate(response)
         if response.is_success or response.is_redirect:
             return response
         response.read()
         raise self._classify(response, endpoint)
 
-    def _pace(self) -> None:
+    def _count(self, endpoint: str, status: int, *, started: float, waited: float) -> None:
+        self.calls[(endpoint, status)] += 1
+        notify(
+            VendorCall(
+                vendor=self.vendor,
+                connection=self.context.connection,
+                endpoint=endpoint,
+                status=status,
+                seconds=max(0.0, self.context.monotonic() - started),
+                waited=waited,
+                budget_used=self.budget.usage() if self.budget is not None else None,
+            )
+        )
+
+    def _pace(self) -> float:
         if self.budget is None:
-            return
+            return 0.0
         wait = self.budget.delay()
         if wait > 0:
             self.budget.record_wait(wait)
             self.context.sleep(wait)
         self.budget.record_request()
+        return max(wait, 0.0)
 
     def _read_rate(self, response: httpx.Response) -> None:
         rate = self.read_rate_headers(response.headers)

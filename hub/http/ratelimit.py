@@ -58,6 +58,13 @@ class RateBudget:
             waits.append(oldest + self.window - now)
         return max(waits)
 
+    def usage(self) -> float:
+        """Share of this window's allowance in use now: 0 idle, 1 at the (margined) limit."""
+        if self.limit <= 0:
+            return 0.0
+        self._expire(self.clock())
+        return len(self._sent) / self.effective_limit
+
     def record_request(self) -> None:
         """Note that a request is being sent now."""
         self.requests += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.config import HubConfig
 from hub.connector import ConnectorContext
 from hub.errors import ConfigError, HubError
+from hub.metrics import record_sync_run
 from hub.plugins import HubPlugins
 from hub.store.repo import finish_run, start_run
 from hub.store.tables import InboxEvent, SyncRun
@@ -79,6 +81,7 @@ def run_pair(
                 return runner.run(full=full, dry_run=True, listener=listener)
             with sessions.begin() as session:
                 run_id = start_run(session, pair=pair, now=now()).id
+            started = time.monotonic()
             report = SyncReport()
             status, error = "failed", None
             try:
@@ -90,6 +93,9 @@ def run_pair(
                 error = f"{type(exc).__name__}{detail}"
                 raise
             finally:
+                record_sync_run(
+                    pair, outcome=status, seconds=time.monotonic() - started, counts=report.counts
+                )
                 with sessions.begin() as session:
                     row = session.get(SyncRun, run_id)
                     assert row is not None

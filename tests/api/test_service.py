@@ -1,54 +1,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
-import httpx
-import pytest
 from sqlalchemy import select
 
-from hub.api import create_app
-from hub.config import HubConfig
-from hub.plugins import HubPlugins, get_plugin_manager
 from hub.store.inbox import count_events
 from hub.store.tables import InboxReject
-from hub.testing.server import serve_app
-from tests.fakeconnector import FakePlugin, sign
-
-NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
-TOKEN = "admin-token-123"
-
-
-@pytest.fixture
-def make_client(database_url):
-    clients = []
-
-    def _make(*, tokens=(TOKEN,), redis_url=""):
-        plugins = HubPlugins(get_plugin_manager(load_entry_points=False))
-        plugins.register(FakePlugin(), name="fake")
-        config = HubConfig.model_validate(
-            {
-                "database_url": database_url,
-                "redis_url": redis_url,
-                "api": {"admin_tokens": list(tokens), "max_body_bytes": 4096},
-                "connections": {
-                    "crm": {"connector": "fakecrm", "settings": {"api_key": "fake-key"}},
-                    "ats": {"connector": "fakeats", "settings": {"api_key": "fake-key"}},
-                },
-            }
-        )
-        app = create_app(config, plugins=plugins, now=lambda: NOW)
-        server = serve_app(app)
-        client = httpx.Client(base_url=server.__enter__())
-        client.app = app  # type: ignore[attr-defined]
-        clients.append((server, client))
-        return client
-
-    # the service runs for real: uvicorn on a loopback port, lifespan and all
-    yield _make
-    for server, client in clients:
-        client.close()
-        server.__exit__(None, None, None)
+from tests.api.helpers import TOKEN
+from tests.fakeconnector import sign
 
 
 def post(client, connection, items, *, key="fake-key", raw=None):

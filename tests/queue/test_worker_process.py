@@ -29,23 +29,25 @@ def run_burst(hub_process, *args):
     return proc.returncode, out, err
 
 
-def test_hub_worker_burst_runs_queued_jobs_in_its_own_process(hub_process, redis_queues, tmp_path):
+def test_hub_worker_burst_runs_queued_jobs_in_its_own_process(
+    hub_process, redis_queues, redis_url, tmp_path
+):
     job = redis_queues.enqueue(sample_flaky.ref(str(tmp_path), 0))
     code, out, err = run_burst(hub_process)
     assert code == 0, err
-    assert "job queue: redis at redis://127.0.0.1:6379/9" in out
+    assert f"job queue: redis at {redis_url}" in out
     job.refresh()
     assert job.get_status() == JobStatus.FINISHED
     assert runs_of(tmp_path) != [os.getpid()]
 
 
-def test_hub_worker_check_reports_the_health_checks_from_a_job(hub_process):
+def test_hub_worker_check_reports_the_health_checks_from_a_job(hub_process, redis_url):
     code, out, err = run_burst(hub_process, "--check")
     assert code == 0, err
     result = json.loads(out[out.index("{") :])
     assert result["database"]["ok"]
     assert "migrations current" in result["database"]["detail"]
-    assert result["queue"] == {"ok": True, "detail": "redis://127.0.0.1:6379/9: reachable"}
+    assert result["queue"] == {"ok": True, "detail": f"{redis_url}: reachable"}
 
 
 def kill_worker_mid_job(hub_process, redis_queues, ref, workdir, *, while_alive=None):

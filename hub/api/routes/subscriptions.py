@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Self
+from urllib.parse import urlsplit
 
 import redis
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
-from hub.api.deps import Service, require_admin
+from hub.api.deps import RowId, Service, require_admin
 from hub.api.errors import ErrorBody
+from hub.api.pagination import Limit, Offset
 from hub.api.state import ServiceState
 from hub.errors import HubError
 from hub.queue import JobQueues
 from hub.store.webhook_tables import WebhookDelivery, WebhookSubscription
 from hub.webhooks import outbox, subscriptions
 from hub.webhooks.dispatcher import ring_doorbell
+from hub.webhooks.events import EVENT_TYPES
 from hub.webhooks.settings import webhook_settings
 
 router = APIRouter(
@@ -33,27 +36,72 @@ router = APIRouter(
 )
 log = logging.getLogger(__name__)
 
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
-
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _storable(self) -> Self:
+        # JSON may escape lone surrogates; no database can store them
+        for name, value in self:
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str) and not _is_unicode(text):
+                    raise ValueError(f"{name}: not valid Unicode text")
+        return self
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _parseable_url(url: str) -> str:
+    try:
+        urlsplit(url).port  # noqa: B018 - parses the host and port, raising on bad ones
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL: {exc}") from None
+    return url
+
+
+def _event_filters() -> list[str]:
+    """Every filter that selects something: each type, ``prefix.*``, ``*.suffix`` and ``*``."""
+    types = list(EVENT_TYPES)
+    prefixes = {f"{t.split('.')[0]}.*" for t in types}
+    suffixes = {f"*.{t.split('.', 1)[1]}" for t in types if "." in t}
+    return ["*", *types, *sorted(prefixes), *sorted(suffixes)]
+
+
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+Url = Annotated[
+    str,
+    Field(
+        # ASCII only (an international domain name in its xn-- form), as sent on the wire
+        pattern=r"^https?://[A-Za-z0-9.-]+(:" + _PORT + r")?([/?#][!-~]*)?$",
+        max_length=2048,
+        description="Where to POST events (https unless webhooks.require_https is off).",
+    ),
+    AfterValidator(_parseable_url),
+]
+# documented as the exact set the service accepts (it checks them again against the catalogue)
+EventType = Annotated[str, Field(json_schema_extra={"enum": _event_filters()})]
 
 
 class SubscriptionCreate(_Request):
     """A new subscription."""
 
-    url: str
-    event_types: list[str] = Field(min_length=1)
+    url: Url
+    event_types: list[EventType] = Field(min_length=1)
     description: str = ""
 
 
 class SubscriptionUpdate(_Request):
     """Fields to change; absent ones stay as they are."""
 
-    url: str | None = None
-    event_types: list[str] | None = Field(default=None, min_length=1)
+    url: Url | None = None
+    event_types: list[EventType] | None = Field(default=None, min_length=1)
     description: str | None = None
     enabled: bool | None = None
 
@@ -258,7 +306,7 @@ def list_deliveries(
 
 
 @router.post("/deliveries/{delivery_id}/replay")
-def replay_delivery(delivery_id: int, hub: Service) -> DeliveryPublic:
+def replay_delivery(delivery_id: RowId, hub: Service) -> DeliveryPublic:
     """Send a delivery again now: same ``webhook-id``, new timestamp, a fresh retry schedule."""
     with hub.sessions.begin() as session:
         try:

@@ -5,20 +5,18 @@ The route never calls a vendor API: events carry ids and are acted on later by j
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from redis.exceptions import RedisError
 
 from hub.api.deps import Service
 from hub.api.errors import ErrorBody, error_response
 from hub.api.state import ServiceState
 from hub.connector import WebhookRequest
 from hub.errors import WebhookPayloadError, WebhookSignatureError
-from hub.models import ChangeEvent
-from hub.store.inbox import store_events, store_reject
-from hub.sync.jobs import process_inbox
+from hub.store.inbox import store_reject
 
 router = APIRouter(tags=["webhooks"])
 log = logging.getLogger(__name__)
@@ -87,9 +85,9 @@ async def receive_webhook(connection: str, request: Request, hub: Service) -> Re
         counter.labels(connection, "malformed").inc()
         reject_id = await run_in_threadpool(_keep_reject, hub, connection, body, str(exc))
         return error_response(400, f"unparseable webhook body kept as reject {reject_id}: {exc}")
-    new = await run_in_threadpool(_store, hub, connection, events)
-    if new:
-        await run_in_threadpool(_enqueue_processing, hub, connection)
+    # stored with the webhooks arriving meanwhile in one transaction; answered once committed
+    assert hub.inbox is not None
+    new = await asyncio.wrap_future(hub.inbox.submit(connection, events)) if events else 0
     counter.labels(connection, "accepted").inc()
     hub.metrics.inbound_events.labels(connection, "new").inc(new)
     hub.metrics.inbound_events.labels(connection, "duplicate").inc(len(events) - new)
@@ -98,19 +96,6 @@ async def receive_webhook(connection: str, request: Request, hub: Service) -> Re
         status_code=200,
         media_type="application/json",
     )
-
-
-def _store(hub: ServiceState, connection: str, events: list[ChangeEvent]) -> int:
-    with hub.sessions.begin() as session:
-        return store_events(session, connection=connection, events=events, now=hub.now())
-
-
-def _enqueue_processing(hub: ServiceState, connection: str) -> None:
-    try:
-        hub.queues.enqueue(process_inbox.ref(connection))
-    except RedisError as exc:
-        # the events are safe in the inbox; the next scheduled run or sweep acts on them
-        log.warning("could not enqueue inbox processing for %s: %s", connection, type(exc).__name__)
 
 
 def _keep_reject(hub: ServiceState, connection: str, body: bytes, error: str) -> int:
