@@ -110,6 +110,14 @@ class SyncPairConfig(_Strict):
     schedule: ScheduleConfig | None = None
     lookback: Duration = timedelta(minutes=5)
     batch_size: int = Field(default=100, ge=1, le=1000)
+    # An erasure in one system is also requested in the other (HubSpot GDPR delete, Greenhouse
+    # anonymization). Off by default: nothing is erased in a vendor without this explicit policy.
+    propagate_erasure: bool = False
+    # How a record without a link finds its person: `scored` (the dedup engine's match config,
+    # with the review queue) or `email` (a shared normalised email only).
+    identity: Literal["scored", "email"] = "scored"
+    # The match config of `scored` (default: the shipped mappings/match.persons.yaml).
+    match: str | None = None
 
 
 class LoggingConfig(_Strict):

@@ -160,6 +160,32 @@ class TokenResponse(BaseModel):
     expires_in: float = 3600.0
 
 
+class Note(HarvestRecord):
+    """A note on a candidate (ASSUMED: v1's activity-feed note as the v3 ``/notes`` resource)."""
+
+    candidate_id: int
+    body: str
+    visibility: str = "admin_only"
+    user_id: int | None = None
+
+
+class ProspectStage(BaseModel):
+    """A stage of a prospect pool."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: int
+    name: str
+
+
+class ProspectPool(HarvestRecord):
+    """A prospect pool and its stages (ASSUMED: v1's shape under ``/v3/prospect_pools``)."""
+
+    name: str
+    active: bool = True
+    prospect_stages: list[ProspectStage] = Field(default_factory=list)
+
+
 OBJECT_TYPES: dict[str, type[HarvestRecord]] = {
     "candidate": Candidate,
     "application": Application,
@@ -167,6 +193,8 @@ OBJECT_TYPES: dict[str, type[HarvestRecord]] = {
     "job_interview_stage": JobInterviewStage,
     "rejection_reason": RejectionReason,
     "user": User,
+    "note": Note,
+    "prospect_pool": ProspectPool,
 }
 
 # List routes (confirmed for applications, jobs, job_interview_stages; ASSUMED for the others).
@@ -177,6 +205,8 @@ LIST_ROUTES: dict[str, str] = {
     "job_interview_stage": "/job_interview_stages",
     "rejection_reason": "/rejection_reasons",
     "user": "/users",
+    "note": "/notes",
+    "prospect_pool": "/prospect_pools",
 }
 
 # (object_type, action) → (method, path template). Application routes are confirmed; candidate
@@ -189,4 +219,7 @@ WRITE_ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("application", "move_stage"): ("POST", "/applications/{id}/move"),
     ("application", "reject"): ("POST", "/applications/{id}/reject"),
     ("application", "convert"): ("POST", "/applications/{id}/convert_to_candidate"),
+    ("note", "create"): ("POST", "/notes"),
+    # ASSUMED: v1's `PUT /candidates/{id}/anonymize?fields=…` under /v3.
+    ("candidate", "anonymize"): ("PUT", "/candidates/{id}/anonymize"),
 }

@@ -14,6 +14,11 @@ Supported ops (``WriteOp.object_type``, ``WriteOp.action``) and their ``data``:
   ``to_stage_id`` or ``to_job_id``.
 - ``application``/``reject``: ``rejection_reason_id`` (required), ``notes``.
 - ``application``/``convert``: ``job_id`` (required), ``to_job_interview_stage_id``.
+- ``candidate``/``anonymize`` (``external_id`` = candidate): ``fields``, Greenhouse's names of
+  what to erase (default: every personal field); GDPR erasure, the candidate record stays.
+- ``note``/``create``: ``candidate_id``, ``body`` (both required), ``visibility``, ``user_id``.
+- ``candidate``/``update`` also takes ``remove``: arrays whose values are taken out of the
+  current ones (read-modify-write, compared case-insensitively), e.g. ``{"remove": {"tags": […]}}``.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from hub.errors import (
     RetryableError,
 )
 
-__all__ = ["ARRAY_FIELDS", "GreenhouseWriter", "merge_values"]
+__all__ = ["ARRAY_FIELDS", "GreenhouseWriter", "custom_field_items", "merge_values"]
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +54,23 @@ ARRAY_FIELDS = frozenset(
         "tags",
     }
 )
+# Greenhouse's names of every personal field of a candidate, for a full anonymization.
+ANONYMIZE_ALL = (
+    "full_name",
+    "current_company",
+    "current_title",
+    "email_addresses",
+    "phone_numbers",
+    "addresses",
+    "website_addresses",
+    "social_media_links",
+)
 REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
     ("application", "create"): ("candidate_id",),
     ("application", "move_stage"): ("from_stage_id",),
     ("application", "reject"): ("rejection_reason_id",),
     ("application", "convert"): ("job_id",),
+    ("note", "create"): ("candidate_id", "body"),
 }
 Fetch = Callable[[str, Sequence[str]], list[VendorRecord]]
 
@@ -72,6 +89,19 @@ def merge_values(current: Sequence[Any], added: Sequence[Any]) -> list[Any]:
             seen.add(_identity(item))
             merged.append(item)
     return merged
+
+
+def custom_field_items(values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Custom fields keyed by field key, in Harvest's write form ``[{name_key, value}]``.
+
+    ``None`` clears a field (``delete_value``), as Harvest spells it.
+    """
+    return [
+        {"name_key": key, "delete_value": "true"}
+        if value is None
+        else {"name_key": key, "value": value}
+        for key, value in values.items()
+    ]
 
 
 def _describe(error: ConnectorError) -> str:
@@ -111,6 +141,8 @@ class GreenhouseWriter:
             ("application", "move_stage"): self._no_content,
             ("application", "reject"): self._no_content,
             ("application", "convert"): self._convert,
+            ("note", "create"): self._create_application,
+            ("candidate", "anonymize"): self._anonymize,
         }
 
     def apply(self, op: WriteOp) -> WriteResult:
@@ -152,7 +184,10 @@ class GreenhouseWriter:
         return self.client.request_json(method, path, endpoint=endpoint, json=body)
 
     def _create_person(self, op: WriteOp) -> WriteResult:
-        created = self._send(op, op.data)
+        body = dict(op.data)
+        if isinstance(body.get("custom_fields"), Mapping):
+            body["custom_fields"] = custom_field_items(body["custom_fields"])
+        created = self._send(op, body)
         new_id = str(created["id"])
         if "updated_at" not in created:
             # Greenhouse may answer a create with a truncated record (ids only) while the
@@ -169,19 +204,39 @@ class GreenhouseWriter:
         log.warning("greenhouse candidate %s created but not yet readable", candidate_id)
 
     def _update_candidate(self, op: WriteOp) -> WriteResult:
-        body = {k: v for k, v in op.data.items() if k != "add"}
+        body = {k: v for k, v in op.data.items() if k not in ("add", "remove")}
+        if isinstance(body.get("custom_fields"), Mapping):
+            body["custom_fields"] = custom_field_items(body["custom_fields"])
         added: Mapping[str, Sequence[Any]] = op.data.get("add") or {}
-        unknown = set(added) - ARRAY_FIELDS
+        removed: Mapping[str, Sequence[Any]] = op.data.get("remove") or {}
+        unknown = (set(added) | set(removed)) - ARRAY_FIELDS
         if unknown:
-            return WriteResult(op, ok=False, error=f"cannot add to {', '.join(sorted(unknown))}")
-        if added:
+            return WriteResult(op, ok=False, error=f"cannot change {', '.join(sorted(unknown))}")
+        if added or removed:
             current = self.fetch("candidate", [str(op.external_id)])
             if not current:
                 return WriteResult(op, ok=False, error=f"candidate {op.external_id} not found")
             for name, values in added.items():
                 base: Sequence[Any] = body.get(name) or current[0].data.get(name) or []
                 body[name] = merge_values(base, values)
+            for name, values in removed.items():
+                gone = {_identity(v) for v in values}
+                base = body.get(name) or current[0].data.get(name) or []
+                body[name] = [item for item in base if _identity(item) not in gone]
         self._send(op, body)
+        return WriteResult(op, ok=True, external_id=op.external_id)
+
+    def _anonymize(self, op: WriteOp) -> WriteResult:
+        if not op.external_id:
+            return WriteResult(op, ok=False, error="missing required external_id")
+        fields = op.data.get("fields") or ANONYMIZE_ALL
+        method, template = WRITE_ROUTES[(op.object_type, op.action)]
+        self.client.request_json(
+            method,
+            template.format(id=op.external_id),
+            endpoint=f"{method} /v3{template}",
+            params={"fields": ",".join(fields)},
+        )
         return WriteResult(op, ok=True, external_id=op.external_id)
 
     def _create_application(self, op: WriteOp) -> WriteResult:

@@ -84,6 +84,13 @@ HUB_PROPERTIES: tuple[dict[str, Any], ...] = (
     _prop("hub_gdpr_consent", "GDPR consent", "bool", "Consent to be contacted for recruiting."),
     _prop("candidate_source", "Candidate source", "string", "Where the candidate came from."),
     _prop("candidate_referrer", "Candidate referrer", "string", "Who referred the candidate."),
+    _prop(
+        "hub_recruiting_opt_out",
+        "Recruiting opt-out",
+        "bool",
+        "No recruiting marketing (set for employees and on request).",
+    ),
+    _prop("hub_onboarding", "Onboarding", "bool", "Hired: onboarding has started."),
 )
 
 

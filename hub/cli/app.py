@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,9 @@ from hub.cli import db
 from hub.cli.context import CliState, state
 from hub.cli.demo import demo as demo_command
 from hub.cli.errors import reported_errors
+from hub.cli.sync import reconcile_command
 from hub.cli.sync import sync as sync_command
+from hub.cli.worker import LogFormatOption
 from hub.cli.worker import worker as worker_command
 from hub.connector import ConnectorContext, EmulatorOptions
 from hub.health import check_database, check_redis
@@ -31,6 +34,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.command("demo")(demo_command)
 app.command("sync")(sync_command)
+app.command("reconcile")(reconcile_command)
 app.command("worker")(worker_command)
 
 # Feature command groups live beside their feature; a group whose module is absent is left out.
@@ -39,6 +43,7 @@ for _module, _name in (
     ("hub.cli.dedupe", "dedupe"),
     ("hub.cli.rules", "rules"),
     ("hub.cli.webhooks", "webhooks"),
+    ("hub.cli.persons", "persons"),
 ):
     try:
         app.add_typer(importlib.import_module(_module).app, name=_name)
@@ -91,6 +96,7 @@ def serve(
     listen: Annotated[
         str | None, typer.Option(help="host:port to listen on (default: api.listen).")
     ] = None,
+    log_format: LogFormatOption = None,
 ) -> None:
     """Run the HTTP service: inbound vendor webhooks, admin API, health and metrics."""
     import uvicorn
@@ -103,10 +109,19 @@ def serve(
         host, _, port = (listen or config.api.listen).rpartition(":")
         if not host or not port.isdigit():
             raise typer.BadParameter(f"listen must be host:port, not {listen!r}")
-        configure_logging(level=config.logging.level, fmt=config.logging.format)
+        configure_logging(level=config.logging.level, fmt=log_format or config.logging.format)
         asgi = create_app(config, plugins=cli.plugins)
+    # What is loaded by now (modules, plugins, schemas) lives as long as the process: keep it
+    # out of the collector's full passes, which otherwise stall every request in flight for a
+    # quarter of a second now and then under a burst.
+    gc.collect()
+    gc.freeze()
     console.print(f"talent-hub serving on http://{host}:{port} (OpenAPI at /docs)")
-    uvicorn.run(asgi, host=host, port=int(port), log_level="warning")
+    # uvicorn's own records go through our handler (log_config=None); the middleware writes
+    # the access log, without query strings
+    uvicorn.run(
+        asgi, host=host, port=int(port), log_level="warning", log_config=None, access_log=False
+    )
 
 
 @app.command()

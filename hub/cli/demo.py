@@ -74,10 +74,22 @@ def _print(result: DemoResult, folder: Path) -> None:
     table.add_row("linked across CRM and ATS", str(s.linked_both))
     table.add_row("  CRM contacts carrying their ATS candidate id", str(s.crm_contacts_with_ats_id))
     table.add_row("duplicate records folded into one person", str(s.duplicates_collapsed))
+    table.add_row("possible duplicates waiting in the review queue", str(s.review_open))
+    table.add_row("persons merged in the hub (a vendor merge)", str(s.hub_merges))
     table.add_row("people erased on request (GDPR)", str(s.erased))
     table.add_row("field conflicts decided by policy", str(s.conflicts))
+    for rule, n in sorted(s.transitions.items(), key=lambda item: -item[1]):
+        table.add_row(f"rule fired: {rule}", str(n))
+    table.add_row("Greenhouse prospects created from CRM contacts", str(s.prospects_from_crm))
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(s.statuses.items()))
+    table.add_row("CRM contacts by candidate status", shown or "-")
     for what, n in sorted(s.webhooks.items()):
-        table.add_row(f"webhook events {what}", str(n))
+        table.add_row(f"vendor webhooks {what}", str(n))
+    for status, n in sorted(s.delivered.items()):
+        table.add_row(f"outbound webhooks {status}", str(n))
+    table.add_row("  verified by the receiver (Standard Webhooks signature)", str(s.received))
+    if s.refused:
+        table.add_row("  refused by the receiver (bad signature)", str(s.refused))
     for what, n in sorted(s.writes.items()):
         table.add_row(f"writes: {what}", str(n))
     for vendor, n in sorted(s.api_calls.items()):
@@ -86,6 +98,10 @@ def _print(result: DemoResult, folder: Path) -> None:
     console.print(
         "\nWhat to try next:\n"
         f"  HUB_DATABASE_URL=sqlite:///{folder / 'hub.db'} hub runs\n"
+        f"  HUB_DATABASE_URL=sqlite:///{folder / 'hub.db'} hub persons show EMAIL   "
+        "(links, fields, rule timeline)\n"
+        f"  HUB_DATABASE_URL=sqlite:///{folder / 'hub.db'} hub dedupe review   "
+        "(approve or reject possible duplicates)\n"
         "  hub demo --keep                (then the OpenAPI page at <hub url>/docs)\n"
         "  hub mappings preview mappings/hubspot.contact.yaml --record your-contact.json\n"
         "  cp config.example.yaml config.yaml && hub doctor   (your own CRM and ATS)",

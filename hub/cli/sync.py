@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,6 +16,9 @@ from rich.table import Table
 from hub.cli.context import state
 from hub.cli.errors import reported_errors
 from hub.store.open import open_store
+from hub.sync.build import build_pair
+from hub.sync.lock import pair_lock
+from hub.sync.reconcile import reconcile
 from hub.sync.runner import SyncReport
 from hub.sync.service import choose_pair, run_pair
 
@@ -29,6 +32,7 @@ OUTCOMES = (
     "updated",
     "skipped_as_echo",
     "in_sync",
+    "rule_writes",
     "conflicts",
     "errors",
     "write_errors",
@@ -111,3 +115,56 @@ def _print(report: SyncReport, *, dry_run: bool) -> None:
             fields = ", ".join(item.fields)
             line = f"would {item.op.action} {item.op.object_type} {target}: {fields}"
             console.print(line, markup=False)
+
+
+def reconcile_command(
+    ctx: typer.Context,
+    pair: Annotated[
+        str | None, typer.Option(help="Sync pair to check (default: the only one).")
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Repair the drift (default: report only).")
+    ] = False,
+    show: Annotated[int, typer.Option(min=0, help="Ids to list per finding.")] = 10,
+) -> None:
+    """Compare both systems with the hub's links and report the drift; --apply repairs it."""
+    cli = state(ctx)
+    with reported_errors():
+        config = cli.config
+        name = choose_pair(config, pair)
+        engine, sessions = open_store(config)
+        try:
+            with pair_lock(engine, name, wait=60.0):
+                runner, opened = build_pair(
+                    config, name, plugins=cli.plugins, sessions=sessions, now=_now
+                )
+                try:
+                    drift = reconcile(runner, apply=apply)
+                finally:
+                    for connector in opened:
+                        connector.close()
+        finally:
+            engine.dispose()
+    table = Table("connection", "records", "unlinked", "links to missing records", title="drift")
+    for connection, total in drift.records.items():
+        table.add_row(
+            connection,
+            str(total),
+            str(len(drift.unlinked.get(connection, []))),
+            str(len(drift.missing.get(connection, []))),
+        )
+    console.print(table)
+    for what, found in (("unlinked", drift.unlinked), ("missing", drift.missing)):
+        for connection, ids in found.items():
+            if ids and show:
+                more = f" (+{len(ids) - show} more)" if len(ids) > show else ""
+                console.print(f"{what} in {connection}: {', '.join(ids[:show])}{more}")
+    stale = Counter(f"{p.op.action} {p.op.object_type}" for p in drift.stale)
+    for what, n in sorted(stale.items()):
+        console.print(f"stale: {n} x {what} (values the hub holds and the vendor lacks)")
+    if drift.clean:
+        console.print("no drift: both systems agree with the hub")
+    if drift.repaired is not None:
+        _print(drift.repaired, dry_run=False)
+    elif not drift.clean:
+        console.print("run again with --apply to repair")

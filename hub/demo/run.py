@@ -20,8 +20,10 @@ from hub.demo.summary import DemoSummary, summarise
 from hub.demo.world import DemoWorld
 from hub.store.open import open_store
 from hub.store.tables import InboxEvent
+from hub.store.webhook_tables import WebhookDelivery
 from hub.sync.report import SyncReport
 from hub.sync.service import run_pair
+from hub.webhooks.subscriptions import create_subscription
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -80,6 +82,26 @@ def _wait_for_webhooks(
     return pending
 
 
+def _wait_for_deliveries(sessions: sessionmaker[Session], *, timeout: float = 60.0) -> int:
+    """Wait until the embedded worker has delivered every outbound webhook; what is left."""
+    deadline = time.monotonic() + timeout
+    left = 0
+    while time.monotonic() < deadline:
+        with sessions() as session:
+            left = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(WebhookDelivery)
+                    .where(WebhookDelivery.status.in_(("pending", "retrying")))
+                )
+                or 0
+            )
+        if not left:
+            return 0
+        time.sleep(0.2)
+    return left
+
+
 def run_demo(
     world: DemoWorld, *, seed: int, share: float, say: Say, listener: Listener | None = None
 ) -> DemoResult:
@@ -103,6 +125,17 @@ def run_demo(
     say(f"hub setup: {created} HubSpot properties created")
     engine, sessions = open_store(world.config)
     try:
+        with sessions.begin() as session:
+            subscription = create_subscription(
+                session,
+                world.receiver_url,
+                ["person.*", "application.*"],
+                now=_now(),
+                description="the sandbox's receiver, which verifies every signature",
+                require_https=False,
+            )
+            world.receiver.secret = subscription.secret
+        say("outbound webhooks: a receiver subscribed to person.* and application.* events")
 
         def sync(full: bool) -> SyncReport:
             return run_pair(
@@ -134,10 +167,18 @@ def run_demo(
         final = sync(False)
         # the final sync's own writes come back as webhooks (echoes): let them settle too
         _wait_for_webhooks(world, sessions, timeout=30.0)
+        undelivered = _wait_for_deliveries(sessions)
+        if undelivered:
+            say(f"{undelivered} outbound webhooks still on their way (the worker retries them)")
         with sessions() as session:
             calls = {name: counter.count for name, counter in world.api_calls.items()}
             summary = summarise(
-                session, greenhouse=world.greenhouse, hubspot=world.hubspot, api_calls=calls
+                session,
+                greenhouse=world.greenhouse,
+                hubspot=world.hubspot,
+                api_calls=calls,
+                received=sum(world.receiver.verified.values()),
+                refused=world.receiver.rejected,
             )
     finally:
         engine.dispose()

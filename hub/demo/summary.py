@@ -9,7 +9,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.store.dedup_tables import PersonMerge, ReviewPair
+from hub.store.rule_tables import RuleAction, RuleDecision
 from hub.store.tables import InboxEvent, LedgerEntry, Link, Person, SyncConflict
+from hub.store.webhook_tables import WebhookDelivery
 
 __all__ = ["DemoSummary", "summarise"]
 
@@ -27,13 +30,52 @@ class DemoSummary:
     writes: Counter[str] = field(default_factory=Counter)
     api_calls: dict[str, int] = field(default_factory=dict)
     crm_contacts_with_ats_id: int = 0
+    transitions: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    delivered: Counter[str] = field(default_factory=Counter)
+    received: int = 0
+    refused: int = 0
+    prospects_from_crm: int = 0
+    review_open: int = 0
+    hub_merges: int = 0
 
 
 def summarise(
-    session: Session, *, greenhouse: Any, hubspot: Any, api_calls: dict[str, int]
+    session: Session,
+    *,
+    greenhouse: Any,
+    hubspot: Any,
+    api_calls: dict[str, int],
+    received: int = 0,
+    refused: int = 0,
 ) -> DemoSummary:
     """Count from the store; read the emulators' own state for what the vendors hold."""
-    summary = DemoSummary()
+    summary = DemoSummary(received=received, refused=refused)
+    for rule, n in session.execute(
+        select(RuleDecision.rule, func.count())
+        .where(RuleDecision.outcome == "fired")
+        .group_by(RuleDecision.rule)
+    ):
+        summary.transitions[rule] += n
+    for status, n in session.execute(
+        select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
+    ):
+        summary.delivered[status] += n
+    summary.review_open = (
+        session.scalar(
+            select(func.count()).select_from(ReviewPair).where(ReviewPair.status == "open")
+        )
+        or 0
+    )
+    summary.hub_merges = session.scalar(select(func.count()).select_from(PersonMerge)) or 0
+    summary.prospects_from_crm = (
+        session.scalar(
+            select(func.count())
+            .select_from(RuleAction)
+            .where(RuleAction.kind == "create_prospect", RuleAction.status == "done")
+        )
+        or 0
+    )
     summary.persons = (
         session.scalar(select(func.count()).select_from(Person).where(Person.erased_at.is_(None)))
         or 0
@@ -77,4 +119,8 @@ def summarise(
         if str(store.contacts[contact_id].properties.get("greenhouse_candidate_id") or "")
         in candidates
     )
+    for contact_id in store.live_ids:
+        status = store.contacts[contact_id].properties.get("candidate_status")
+        if status:
+            summary.statuses[str(status)] += 1
     return summary

@@ -15,7 +15,15 @@ from hub.rules.paths import ROOTS, template_paths
 from hub.rules.properties import HUB_PROPERTIES, STANDARD_CONTACT_PROPERTIES
 from hub.rules.spec import RuleSet, RuleSpec, When
 
-__all__ = ["Finding", "check_rules"]
+__all__ = ["RULE_EVENTS", "Finding", "check_rules"]
+
+# The outbound webhook events a rule may emit (the person events of the webhook catalogue).
+RULE_EVENTS = (
+    "person.status_changed",
+    "person.became_applicant",
+    "person.returned_to_nurture",
+    "person.hired",
+)
 
 Loc = tuple[str | int, ...]
 _FILTERS = (
@@ -55,6 +63,7 @@ def check_rules(rules: RuleSet, *, stages: Iterable[str] = ()) -> list[Finding]:
         findings += _stage_findings(rule.when, (*at, "when"), known=known_stages)
         findings += _property_findings(rule, at, known=properties)
         findings += _template_findings(rule.then, (*at, "then"))
+        findings += _emit_findings(rule.then, (*at, "then"))
     findings += _unreachable(rules.rules)
     return findings
 
@@ -104,6 +113,14 @@ def _template_findings(then: list[ActionItem], at: Loc) -> Iterator[Finding]:
             for path in template_paths(text):
                 if path.split(".", 1)[0] not in ROOTS:
                     yield Finding((*at, *loc), _unknown("placeholder root", path, known=ROOTS))
+
+
+def _emit_findings(then: list[ActionItem], at: Loc) -> Iterator[Finding]:
+    for j, item in enumerate(then):
+        if item.emit is not None and item.emit not in RULE_EVENTS:
+            message = _unknown("event", item.emit, known=RULE_EVENTS)
+            known = ", ".join(RULE_EVENTS)
+            yield Finding((*at, j, "emit"), f"{message}; a rule emits one of: {known}")
 
 
 def _texts(node: object, loc: Loc) -> Iterator[tuple[Loc, str]]:

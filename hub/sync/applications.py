@@ -64,6 +64,10 @@ class ApplicationStream:
         self.side, self.person_side = side, person_side
         self.merge_people, self.policies, self.now = merge_people, policies, now
         self._names: dict[str, dict[str, str]] | None = None
+        # Told of every merged batch's applications (the transition rules), if set.
+        self.observe: Callable[[Session, list[tuple[Application, str, Any]]], set[str]] | None = (
+            None
+        )
 
     def forget_names(self) -> None:
         """Read the catalogue afresh at the next use (once per run)."""
@@ -89,6 +93,7 @@ class ApplicationStream:
     ) -> set[str]:
         """Fold a batch of application records into their persons; return the changed ones."""
         dirty: set[str] = set()
+        seen: list[tuple[Application, str, Any]] = []
         for record in batch:
             report.add(side, "read")
             app = side.mapping.to_canonical(record.data).value
@@ -102,6 +107,7 @@ class ApplicationStream:
             golden = load_golden(session, [person_id])[person_id]
             if golden.row.erased_at is not None:
                 continue
+            seen.append((app, person_id, record.data))
             merged = merge_inbound(
                 golden=golden.fields,
                 provenance=golden.provenance,
@@ -113,6 +119,8 @@ class ApplicationStream:
             if merged.changed:
                 report.add(side, "changed")
                 dirty.add(person_id)
+        if self.observe is not None:
+            dirty |= self.observe(session, seen)
         return dirty
 
     def _person_of(

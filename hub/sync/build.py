@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import HubConfig
 from hub.connector import Connector, ConnectorContext
+from hub.dedupe_io import load_match_spec
 from hub.errors import ConfigError
 from hub.mapping.loader import LoadedMapping, load_mapping, vendor_models_of
 from hub.mapping.transforms import builtin_registry
 from hub.plugins import HubPlugins
-from hub.sync.identity import EmailMatcher
+from hub.rules_io import load_rules
+from hub.store.tables import Person
+from hub.sync.identity import EmailMatcher, Matcher
 from hub.sync.pairing import Side, merge_policies
 from hub.sync.runner import PairSync
+from hub.sync.scored import ScoredMatcher, golden_fields
 
 __all__ = ["build_pair", "load_pair_mappings"]
 
 # The vendor object that is the person, per system, until mappings say so themselves.
 PERSON_OBJECTS = {"crm": "contact", "ats": "candidate"}
+SHIPPED_MATCH = Path(__file__).resolve().parents[2] / "mappings" / "match.persons.yaml"
+# A process keeps each pair's scored index between runs, adding the persons created since; it is
+# rebuilt from the store after this long, to take in what other processes changed.
+MATCHER_TTL = timedelta(minutes=10)
+_MATCHERS: dict[tuple[str, str, str], tuple[ScoredMatcher, datetime, datetime, float]] = {}
+_MATCHERS_LOCK = threading.Lock()
+_MAPPINGS: dict[tuple[str, int, int], LoadedMapping] = {}
+_MAPPINGS_LOCK = threading.Lock()
 
 
 def load_pair_mappings(
@@ -43,12 +58,33 @@ def load_pair_mappings(
     for key, path in pair.mappings.items():
         full = Path(path) if Path(path).is_absolute() else root / path
         try:
-            loaded[key] = load_mapping(full, registry=registry, vendor_models=models)
+            loaded[key] = _compiled(
+                full, plugins, partial(load_mapping, full, registry=registry, vendor_models=models)
+            )
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems)
     return loaded
+
+
+def _compiled(path: Path, plugins: HubPlugins, load: Callable[[], LoadedMapping]) -> LoadedMapping:
+    """A mapping file compiled once per process (again when the file changes).
+
+    Every job builds its pair afresh; parsing and compiling the YAML each time is most of that.
+    """
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return load()  # the loader reports the missing file with its location
+    key = (str(path.resolve()), stamp, id(plugins))
+    with _MAPPINGS_LOCK:
+        found = _MAPPINGS.get(key)
+    if found is None:
+        found = load()
+        with _MAPPINGS_LOCK:
+            _MAPPINGS[key] = found
+    return found
 
 
 def build_pair(
@@ -108,17 +144,90 @@ def build_pair(
         ),
         None,
     )
+    rules = None
+    if pair.rules:
+        path = Path(pair.rules) if Path(pair.rules).is_absolute() else _root(config) / pair.rules
+        rules = load_rules(path)
+    connectors = {s.connection: s.connector.spec.name for s in sides.values()}
+    matcher, release = _matcher(
+        config, pair_name, sessions=sessions, now=now, root=_root(config), connectors=connectors
+    )
     sync = PairSync(
         pair_name,
         crm=sides["crm"],
         ats=sides["ats"],
         policies=policies,
         sessions=sessions,
-        matcher=EmailMatcher(),
+        matcher=matcher,
         now=now,
         lookback=pair.lookback,
         batch_size=pair.batch_size,
         applications=applications,
         person_fields=config.webhooks.person_fields,
+        rules=rules,
+        propagate_erasure=pair.propagate_erasure,
     )
+    sync.release_matcher = release
     return sync, opened
+
+
+def _root(config: HubConfig) -> Path:
+    """Where relative paths of the config are relative to: the config file's folder."""
+    return Path(config.source).parent if config.source and config.source != "<defaults>" else Path()
+
+
+def _matcher(
+    config: HubConfig,
+    pair_name: str,
+    *,
+    sessions: sessionmaker[Session],
+    now: Callable[[], datetime],
+    root: Path,
+    connectors: dict[str, str],
+) -> tuple[Matcher, Callable[[bool], None] | None]:
+    """The pair's identity matcher, and what to call when the run is over (kept or not).
+
+    A scored index is kept per process between runs, taking in the persons created since; it
+    is handed back only by a run that committed everything it learnt (not a dry run, not a
+    failed one), so it never holds a person the store does not.
+
+    Raises:
+        ConfigError: The match config is missing or invalid.
+    """
+    pair = config.sync_pairs[pair_name]
+    if pair.identity == "email":
+        return EmailMatcher(), None
+    path = SHIPPED_MATCH if pair.match is None else Path(pair.match)
+    if not path.is_absolute():
+        path = root / path
+    try:
+        stamp = path.stat().st_mtime
+    except OSError as exc:
+        raise ConfigError(f"sync pair {pair_name!r}: match config {path}: {exc.strerror}") from None
+    key = (config.database_url, pair_name, str(path))
+    moment = now()
+    with _MATCHERS_LOCK:
+        cached = _MATCHERS.pop(key, None)
+    with sessions() as session:
+        if cached is None or cached[3] != stamp or moment - cached[1] > MATCHER_TTL:
+            spec = load_match_spec(path)
+            matcher = ScoredMatcher.load(session, spec, now=now, connectors=connectors)
+            built = moment
+        else:
+            matcher, built, seen, _ = cached
+            # persons other processes created since the last run join the index
+            rows = session.execute(
+                select(Person.id, Person.data).where(
+                    Person.created_at >= seen, Person.erased_at.is_(None)
+                )
+            )
+            matcher.add_all((pid, golden_fields(data or {})) for pid, data in rows)
+
+    def release(committed: bool) -> None:
+        with _MATCHERS_LOCK:
+            if committed:
+                _MATCHERS[key] = (matcher, built, moment, stamp)
+            else:  # it may know persons the store never got
+                _MATCHERS.pop(key, None)
+
+    return matcher, release

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from hub.connector import Connector
@@ -26,7 +27,7 @@ class Side:
     object_type: str
     mapping: CompiledMapping[Any]
 
-    @property
+    @cached_property
     def writable(self) -> frozenset[str]:
         """Canonical fields this side's outbound mapping writes (top-level paths)."""
         return frozenset(_field_of(path) for rule in self.mapping.outbound for path in rule.reads)

@@ -9,26 +9,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.connector import Cursor, VendorRecord
 from hub.failpoints import failpoint
-from hub.models import ExternalRef
 from hub.models import Person as HubPerson
-from hub.store.repo import create_person, link_record, load_cursor, save_cursor
-from hub.store.tables import Link, Person, SyncRun
+from hub.rules import RuleSet
+from hub.store.repo import load_cursor, save_cursor
+from hub.store.tables import Person, SyncRun
 from hub.sync.applications import ApplicationStream
 from hub.sync.cursors import advance_cursor, read_window
 from hub.sync.echo import EchoCheck
 from hub.sync.fields import flatten
-from hub.sync.golden import load_golden, save_golden, write_provenance
-from hub.sync.identity import Matcher
+from hub.sync.golden import GoldenBatch
+from hub.sync.identity import IdentityBatch, Matcher, interned_ids
 from hub.sync.pairing import Side
 from hub.sync.planner import PolicySet, Provenance, merge_inbound
 from hub.sync.report import PlannedWrite, SyncReport
+from hub.sync.rule_actions import RuleActionRunner
+from hub.sync.transitions import Transitions
 from hub.sync.writer import OutboundWriter, transaction
 
 __all__ = ["PairSync", "PlannedWrite", "SyncReport"]
@@ -50,6 +52,10 @@ class PairSync:
         now: Wall clock.
         lookback: How far behind stored cursors to re-read.
         batch_size: Records per transaction.
+        applications: The ATS's application stream, if the pair maps applications.
+        person_fields: Personal fields allowed in outbound webhook events.
+        rules: The pair's transition rules (none: no rule runs).
+        propagate_erasure: An erasure in one system is requested in the other too.
     """
 
     def __init__(
@@ -66,6 +72,8 @@ class PairSync:
         batch_size: int = 100,
         applications: Side | None = None,
         person_fields: Sequence[str] = (),
+        rules: RuleSet | None = None,
+        propagate_erasure: bool = False,
     ) -> None:
         self.name = name
         self.sides = {"crm": crm, "ats": ats}
@@ -75,11 +83,15 @@ class PairSync:
         self.now = now
         self.lookback = lookback
         self.batch_size = batch_size
+        self.propagate_erasure = propagate_erasure
+        # Told whether a run committed all it learnt, so a kept identity index stays true.
+        self.release_matcher: Callable[[bool], None] | None = None
+        connectors = {s.connection: s.connector.spec.name for s in (crm, ats)}
         self.writer = OutboundWriter(
             policies=policies,
             now=now,
             batch_size=batch_size,
-            connectors={s.connection: s.connector.spec.name for s in (crm, ats)},
+            connectors=connectors,
             person_fields=person_fields,
         )
         self.applications = (
@@ -93,6 +105,24 @@ class PairSync:
                 now=now,
             )
         )
+        self.transitions: Transitions | None = None
+        self.rule_actions: RuleActionRunner | None = None
+        if rules is not None and rules.rules:
+            self.transitions = Transitions(
+                name,
+                rules,
+                crm=crm,
+                ats=ats,
+                applications=applications,
+                now=now,
+                connectors=connectors,
+                person_fields=person_fields,
+            )
+            self.rule_actions = RuleActionRunner(
+                crm=crm, ats=ats, now=now, catalogue=self.transitions.catalogue
+            )
+            if self.applications is not None:
+                self.applications.observe = self.transitions.observe_applications
 
     def run(
         self,
@@ -111,11 +141,13 @@ class PairSync:
             listener: Told of every count as it happens (progress bars).
         """
         report = SyncReport(listener=listener)
+        committed = False
         started = self.now()
         dirty: set[str] = set()
         session = self.sessions()
         outer = session.begin() if dry_run else None
         try:
+            self._start_rules(session, run_id=run_id, dry_run=dry_run)
             for system in ("ats", "crm"):
                 side = self.sides[system]
                 dirty |= self._read_side(
@@ -140,6 +172,9 @@ class PairSync:
                     dry_run=dry_run,
                     merge=self.applications.merge,
                 )
+            if self.transitions is not None:
+                with transaction(session, dry_run):
+                    dirty |= self.transitions.tick(session)
             self.writer.write_out(
                 session,
                 [self.sides["crm"], self.sides["ats"]],
@@ -147,11 +182,34 @@ class PairSync:
                 report=report,
                 dry_run=dry_run,
             )
+            if not dry_run:
+                self._execute_rules(session, report=report)
+            committed = not dry_run
         finally:
             if outer is not None:
                 outer.rollback()
             session.close()
+            self._release(committed)
         return report
+
+    def _release(self, committed: bool) -> None:
+        """Hand the identity index back: kept while every run committed what it learnt."""
+        if self.release_matcher is not None:
+            self.release_matcher(committed)
+
+    def _start_rules(self, session: Session, *, run_id: int | None, dry_run: bool) -> None:
+        if self.transitions is not None:
+            with transaction(session, dry_run):
+                self.transitions.start(session, run_id=run_id)
+
+    def _execute_rules(self, session: Session, *, report: SyncReport) -> None:
+        """Execute the rules' pending vendor actions, then write what they changed."""
+        if self.rule_actions is None:
+            return
+        dirty = self.rule_actions.execute(session, report=report)
+        if dirty:
+            sides = [self.sides["crm"], self.sides["ats"]]
+            self.writer.write_out(session, sides, sorted(dirty), report=report, dry_run=False)
 
     def sync_records(
         self,
@@ -161,22 +219,48 @@ class PairSync:
         report: SyncReport | None = None,
         run_id: int | None = None,
     ) -> SyncReport:
-        """Sync just these records of one side (webhook-triggered), leaving cursors alone."""
+        """Sync just these records of one side (webhook-triggered), leaving cursors alone.
+
+        Args:
+            system: ``crm``, ``ats`` or ``applications`` (the ATS's application stream).
+            external_ids: The vendor ids to re-read.
+            report: Adds to this report (a new one by default).
+            run_id: The recorded run, for conflicts and decisions.
+        """
         report = report or SyncReport()
-        side = self.sides[system]
+        merge: Callable[..., set[str]] = self._merge_batch
+        if system == "applications":
+            if self.applications is None:
+                return report
+            side, merge = self.applications.side, self.applications.merge
+            self.applications.forget_names()
+        else:
+            side = self.sides[system]
         session = self.sessions()
+        committed = False
         try:
+            self._start_rules(session, run_id=run_id, dry_run=False)
             records = side.connector.fetch(side.object_type, list(external_ids))
             dirty: set[str] = set()
             for start in range(0, len(records), self.batch_size):
                 with session.begin():
                     batch = records[start : start + self.batch_size]
-                    dirty |= self._merge_batch(session, side, batch, report=report, run_id=run_id)
+                    dirty |= merge(session, side, batch, report=report, run_id=run_id)
+                    dirty |= self._observe(session, side, batch)
             sides = [self.sides["crm"], self.sides["ats"]]
             self.writer.write_out(session, sides, sorted(dirty), report=report, dry_run=False)
+            self._execute_rules(session, report=report)
+            committed = True
         finally:
             session.close()
+            self._release(committed)
         return report
+
+    def _observe(self, session: Session, side: Side, batch: Sequence[VendorRecord]) -> set[str]:
+        """Rule events of a merged batch of CRM contacts (applications report their own)."""
+        if self.transitions is None or side is not self.sides["crm"]:
+            return set()
+        return self.transitions.observe_contacts(session, batch)
 
     def _read_side(
         self,
@@ -200,6 +284,7 @@ class PairSync:
         for batch in self._batches(side, window.since, window.until):
             with transaction(session, dry_run):
                 dirty |= merge_batch(session, side, batch, report=report, run_id=run_id)
+                dirty |= self._observe(session, side, batch)
                 cursor = advance_cursor(cursor, batch, signpost=started)
                 if ordered and cursor is not None:
                     save_cursor(
@@ -242,109 +327,114 @@ class PairSync:
         report: SyncReport,
         run_id: int | None,
     ) -> set[str]:
-        resolved = self._resolve_batch(session, side, batch, report=report)
-        goldens = load_golden(session, {person_id for _, _, person_id in resolved})
-        dirty: set[str] = set()
-        provenance: list[dict[str, Any]] = []
-        system = cast("System", side.system)
-        for record, person, person_id in resolved:
-            golden = goldens[person_id]  # records of one person share it, updated in place
-            merged = merge_inbound(
-                golden=golden.fields,
-                provenance=golden.provenance,
-                incoming=flatten(person),
-                source=Provenance(system, side.connection, record.updated_at),
-                policies=self.policies,
+        # Reads see the store as of the batch's start plus what the batch holds in memory;
+        # every row is written at the end, in a few executemany statements.
+        with session.no_autoflush:
+            resolved, identity = self._resolve_batch(session, side, batch, report=report)
+            goldens = GoldenBatch(
+                session,
+                {person_id for _, _, person_id in resolved},
+                new=identity.new,
+                now=self.now(),
+                run_id=run_id,
             )
-            save_golden(
-                session, golden, merged, now=self.now(), run_id=run_id, provenance=provenance
-            )
-            failpoint("sync.mid_batch")
-            report.add(side, "conflicts", len(merged.conflicts))
-            if merged.changed:
-                report.add(side, "changed")
-                dirty.add(person_id)
-            else:
-                report.add(side, "unchanged")
-        write_provenance(session, provenance)
+            dirty: set[str] = set()
+            system = cast("System", side.system)
+            for record, person, person_id in resolved:
+                golden = goldens[person_id]  # records of one person share it, updated in place
+                merged = merge_inbound(
+                    golden=golden.fields,
+                    provenance=golden.provenance,
+                    incoming=flatten(person),
+                    source=Provenance(system, side.connection, record.updated_at),
+                    policies=self.policies,
+                )
+                goldens.save(golden, merged)
+                failpoint("sync.mid_batch")
+                report.add(side, "conflicts", len(merged.conflicts))
+                if merged.changed:
+                    report.add(side, "changed")
+                    dirty.add(person_id)
+                else:
+                    report.add(side, "unchanged")
+            goldens.write()  # new persons first: links and keys point at them
+            identity.save()
         return dirty
 
     def _resolve_batch(
         self, session: Session, side: Side, batch: Sequence[VendorRecord], *, report: SyncReport
-    ) -> list[tuple[VendorRecord, HubPerson, str]]:
+    ) -> tuple[list[tuple[VendorRecord, HubPerson, str]], IdentityBatch]:
         """Map each record and find its person: a link, else the matcher, else a new person.
 
-        Links and persons of the whole batch are read in two queries; a record's identifiers
-        are remembered at once, so a duplicate later in the same batch finds its person.
+        Links, erasures and the matcher's identifiers of the whole batch are read in a few
+        queries and kept in memory, so a duplicate later in the same batch finds its person.
+        New persons, links and identifiers are written by the caller (``identity``).
         """
         echo = EchoCheck(session, side, batch, now=self.now())
-        linked = dict(
-            session.execute(
-                select(Link.external_id, Link.person_id).where(
-                    Link.connection == side.connection,
-                    Link.object_type == side.object_type,
-                    Link.external_id.in_([r.external_id for r in batch]),
-                )
-            ).all()
-        )
-        session.scalars(select(Person).where(Person.id.in_(set(linked.values())))).all()
-        resolved: list[tuple[VendorRecord, HubPerson, str]] = []
+        mapped: list[tuple[VendorRecord, HubPerson]] = []
         for record in batch:
             report.add(side, "read")
             if echo.is_echo(record):
                 # the newest change to this record is the hub's own write coming back
                 report.add(side, "skipped_as_echo")
                 continue
-            mapped = side.mapping.to_canonical(record.data)
-            if mapped.value is None:
+            result = side.mapping.to_canonical(record.data)
+            if result.value is None:
                 report.add(side, "errors")
                 log.warning(
                     "%s %s: not mappable (%d issues)",
                     side.connection,
                     record.external_id,
-                    len(mapped.issues),
+                    len(result.issues),
                 )
                 continue
-            person_id = linked.get(record.external_id)
+            mapped.append((record, result.value))
+        identity = IdentityBatch(
+            session,
+            connection=side.connection,
+            object_type=side.object_type,
+            matcher=self.matcher,
+            external_ids=[r.external_id for r in batch],
+            persons=[person for _, person in mapped],
+            now=self.now(),
+        )
+        resolved: list[tuple[VendorRecord, HubPerson, str]] = []
+        for record, person in mapped:
+            person_id = identity.person_of(record.external_id)
             if person_id is None:
-                person_id = self._link_new(session, side, record, mapped.value, echo, report)
+                person_id = self._link_new(side, record, person, echo, report, identity)
                 if person_id is None:
                     continue
-                linked[record.external_id] = person_id
-            row = session.get(Person, person_id)
-            if row is not None and row.erased_at is not None:
+            if identity.is_erased(person_id):
                 # erased on request: the hub keeps no personal data of this person again
                 report.add(side, "erased_skipped")
                 continue
-            self.matcher.remember(session, person_id, mapped.value)
-            resolved.append((record, mapped.value, person_id))
-        return resolved
+            identity.remember(person_id, person)
+            resolved.append((record, person, person_id))
+        return resolved, identity
 
     def _link_new(
         self,
-        session: Session,
         side: Side,
         record: VendorRecord,
         person: HubPerson,
         echo: EchoCheck,
         report: SyncReport,
+        identity: IdentityBatch,
     ) -> str | None:
         """Link a record seen for the first time; ``None`` when it is the hub's own create."""
-        ref = ExternalRef(
-            connection=side.connection, object_type=side.object_type, external_id=record.external_id
-        )
-        person_id = self.matcher.match(session, person)
+        person_id = identity.match(person)
         if person_id is None:
-            person_id = create_person(session, now=self.now(), data={}).id
+            person_id = identity.new_person()
             report.add(side, "new_person")
         elif echo.claim_create(person_id, record):
             # the hub created this record, then crashed before noting it: link, skip
-            link_record(session, person_id=person_id, ref=ref, now=self.now())
+            identity.link(person_id, record.external_id)
             report.add(side, "skipped_as_echo")
             return None
         else:
             report.add(side, "matched")
-        link_record(session, person_id=person_id, ref=ref, now=self.now())
+        identity.link(person_id, record.external_id)
         return person_id
 
     def _unfinished(self, session: Session, *, dry_run: bool) -> set[str]:
@@ -364,4 +454,5 @@ class PairSync:
             query = select(Person.id)
             if since is not None:
                 query = query.where(Person.updated_at >= since)
-            return set(session.scalars(query))
+            # streamed: on a first run this is every person in the store
+            return interned_ids(session.scalars(query.execution_options(yield_per=2000)))

@@ -71,8 +71,13 @@ def check_url(url: str, *, require_https: bool = True) -> str:
         SubscriptionError: Not http(s), plain http where https is required, credentials in
             the URL, or no host.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  (an out-of-range or non-numeric port raises here)
+    except ValueError:
+        raise SubscriptionError("the URL cannot be parsed (check its host and port)") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise SubscriptionError("the URL must be an absolute http(s) URL")
     if require_https and parts.scheme != "https":
         raise SubscriptionError("the URL must use https")

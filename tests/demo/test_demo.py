@@ -13,7 +13,7 @@ from hub.demo.run import run_demo
 from hub.demo.world import demo_world
 from hub.plugins import HubPlugins
 from hub.store.open import open_store
-from hub.store.tables import InboxEvent
+from hub.store.tables import InboxEvent, Link, Person
 
 
 def test_demo_figures_match_what_the_vendors_hold(tmp_path):
@@ -28,7 +28,33 @@ def test_demo_figures_match_what_the_vendors_hold(tmp_path):
             pending = session.scalar(
                 select(func.count()).select_from(InboxEvent).where(InboxEvent.status == "pending")
             )
+            statuses = dict(session.execute(select(Person.id, Person.status)).all())
+            contacts = session.execute(
+                select(Link.external_id, Link.person_id).where(Link.connection == "hubspot")
+            ).all()
         engine.dispose()
+        store = world.hubspot.state.emulator.store
+        crm_status = {
+            person_id: store.contacts[contact_id].properties.get("candidate_status")
+            for contact_id, person_id in contacts
+            if contact_id in store.live_ids
+        }
+        gh_state = world.greenhouse.state.emulator.state
+        pool = next(
+            p["id"]
+            for p in gh_state.tables["prospect_pools"].values()
+            if p["name"] == "Talent Community"
+        )
+        noted = {
+            n["candidate_id"]
+            for n in gh_state.tables["notes"].values()
+            if n["body"].startswith("Created from the CRM by the hub")
+        }
+        prospects_from_crm = {
+            a["candidate_id"]
+            for a in gh_state.tables["applications"].values()
+            if a["prospect"] and a["prospect_pool_id"] == pool and a["candidate_id"] in noted
+        }
     summary = result.summary
     assert result.shared > 0
     # every person the hub links across both systems is a CRM contact carrying its ATS id
@@ -43,6 +69,23 @@ def test_demo_figures_match_what_the_vendors_hold(tmp_path):
     assert summary.api_calls["greenhouse"] > 0
     assert summary.writes["hubspot create"] > 0
     assert any(line.startswith("a simulated week:") for line in lines)
+    # the rules moved people, and the CRM shows every linked person's hub status
+    assert summary.transitions["prospect applies"] > 0
+    assert summary.transitions["silver medalist"] > 0
+    mismatched = {
+        p: (statuses[p], crm)
+        for p, crm in crm_status.items()
+        if statuses.get(p) not in (None, "erased") and crm != statuses[p]
+    }
+    assert not mismatched
+    assert summary.prospects_from_crm == len(prospects_from_crm) > 0
+    # people entered twice with only weak evidence wait for a reviewer
+    assert result.week["contacts entered twice by marketers"] > 0
+    assert summary.review_open > 0
+    # outbound webhooks reached the receiver, which verified every signature
+    assert summary.delivered["succeeded"] == summary.received > 0
+    assert summary.refused == 0
+    assert set(summary.delivered) == {"succeeded"}
 
 
 def test_hub_demo_runs_as_a_command(tmp_path):

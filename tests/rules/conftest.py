@@ -12,7 +12,7 @@ from hub.rules_io import load_rules
 
 DEFAULT_RULES = Path(__file__).parents[2] / "mappings" / "rules.yaml"
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-STAGES = ("Application Review", "Phone Screen", "Onsite", "Offer")
+STAGES = ("Application Review", "Phone Interview", "Face to Face", "Offer")
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ PERSON = Person(
 CTX = make_ctx(
     "application_rejected",
     person=PERSON,
-    stage="Onsite",
+    stage="Face to Face",
     crm={"hub_ready_for_ats": "true", "desired_salary": "85000", "candidate_tags": "a;b"},
     ats={"tags": ["x"]},
 )
@@ -49,20 +49,30 @@ CTX = make_ctx(
         ({"field": "person.given_name", "gt": 3}, False),
         ({"field": "person.given_name", "matches": "^A"}, True),
         ({"field": "person.consent.email_opt_out", "equals": False}, True),
-        ({"field": "application.stage_name", "equals": "onsite"}, True),
+        ({"field": "application.stage_name", "equals": "face to face"}, True),
         ({"field": "stage.order", "equals": 2}, True),
         ({"field": "job.confidential", "equals": False}, True),
-        ({"stage_at_least": "Onsite"}, True),
+        ({"stage_at_least": "Face to Face"}, True),
         ({"stage_at_least": "Offer"}, False),
-        ({"stage_after": "Phone Screen"}, True),
-        ({"stage_after": "Onsite"}, False),
+        ({"stage_after": "Phone Interview"}, True),
+        ({"stage_after": "Face to Face"}, False),
         ({"stage_at_least": "No Such Stage"}, False),
         (
-            {"all": [{"stage_at_least": "Onsite"}, {"field": "person.tags", "contains": "python"}]},
+            {
+                "all": [
+                    {"stage_at_least": "Face to Face"},
+                    {"field": "person.tags", "contains": "python"},
+                ]
+            },
             True,
         ),
         (
-            {"all": [{"stage_at_least": "Onsite"}, {"field": "person.tags", "contains": "go"}]},
+            {
+                "all": [
+                    {"stage_at_least": "Face to Face"},
+                    {"field": "person.tags", "contains": "go"},
+                ]
+            },
             False,
         ),
         ({"any": [{"stage_at_least": "Offer"}, {"field": "ats.tags", "contains": "x"}]}, True),
@@ -76,13 +86,19 @@ def test_condition_operators(condition, holds):
 def test_stage_conditions_never_hold_without_a_job():
     ctx = make_ctx("application_rejected")
     assert (
-        evaluate_condition(Condition.model_validate({"stage_at_least": "Onsite"}), ctx)[0] is False
+        evaluate_condition(Condition.model_validate({"stage_at_least": "Face to Face"}), ctx)[0]
+        is False
     )
 
 
 def test_matched_inputs_record_the_actual_value_and_redact_personal_ones():
     cond = Condition.model_validate(
-        {"all": [{"field": "person.given_name", "equals": "ada"}, {"stage_at_least": "Onsite"}]}
+        {
+            "all": [
+                {"field": "person.given_name", "equals": "ada"},
+                {"stage_at_least": "Face to Face"},
+            ]
+        }
     )
     holds, matches = evaluate_condition(cond, CTX)
     assert holds
@@ -91,7 +107,7 @@ def test_matched_inputs_record_the_actual_value_and_redact_personal_ones():
     assert name.personal
     assert str(name) == "person.given_name equals <redacted> (actual: <redacted>)"
     assert "Ada" not in repr(name)
-    assert str(stage) == "stage_at_least 'Onsite' (actual: 'Onsite')"
+    assert str(stage) == "stage_at_least 'Face to Face' (actual: 'Face to Face')"
 
 
 @pytest.mark.parametrize(
@@ -102,7 +118,7 @@ def test_matched_inputs_record_the_actual_value_and_redact_personal_ones():
         ({"field": "person.tags"}, "exactly one of"),
         ({"field": "person.tags", "equals": 1, "in": [1]}, "exactly one of"),
         ({"equals": 1}, "operator 'equals' needs a 'field'"),
-        ({"field": "person.tags", "stage_at_least": "Onsite"}, "takes no 'field'"),
+        ({"field": "person.tags", "stage_at_least": "Face to Face"}, "takes no 'field'"),
         ({"field": "person.title", "matches": "("}, "invalid regular expression"),
     ],
 )

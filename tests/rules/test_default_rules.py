@@ -48,7 +48,7 @@ def test_any_application_makes_a_prospect_an_applicant(default_rules):
     assert crm["last_application_job"] == "Backend Engineer"
     assert Nurture(kind="stop_nurture", property="hub_nurture") in result.actions
     assert (
-        EmitEvent(event="person.applied", status="applicant", previous_status="nurture")
+        EmitEvent(event="person.became_applicant", status="applicant", previous_status="nurture")
         in result.actions
     )
 
@@ -62,8 +62,8 @@ def test_converted_prospect_becomes_an_applicant(default_rules):
     ("stage", "rule", "status"),
     [
         ("Application Review", "record stage", None),
-        ("Phone Screen", "interviewing", "interviewing"),
-        ("Onsite", "interviewing", "interviewing"),
+        ("Phone Interview", "interviewing", "interviewing"),
+        ("Face to Face", "interviewing", "interviewing"),
         ("Offer", "offer stage", "offer"),
     ],
 )
@@ -80,7 +80,7 @@ def test_stage_changes_move_through_interviewing_to_offer(default_rules, stage, 
 def test_later_interview_stages_only_record_the_stage_once_interviewing(default_rules):
     person = Person(relationship_status="interviewing")
     result = evaluate(
-        default_rules, make_ctx("application_stage_changed", stage="Onsite", person=person)
+        default_rules, make_ctx("application_stage_changed", stage="Face to Face", person=person)
     )
     assert result.fired == ("record stage",)
     assert kinds(result) == ["set_crm"]
@@ -104,13 +104,15 @@ def test_hire_leaves_nurture_opts_out_and_flags_onboarding(default_rules):
 @pytest.mark.parametrize(
     ("application", "ats"),
     [
-        (make_application("Onsite", status="rejected"), {}),
+        (make_application("Face to Face", status="rejected"), {}),
         (make_application("Offer", status="rejected"), {}),
         (
-            make_application("Phone Screen", status="rejected", rejection_reason="Position filled"),
+            make_application(
+                "Phone Interview", status="rejected", rejection_reason="Position filled"
+            ),
             {},
         ),
-        (make_application("Phone Screen", status="rejected"), {"tags": ["Silver-Medalist"]}),
+        (make_application("Phone Interview", status="rejected"), {"tags": ["Silver-Medalist"]}),
     ],
     ids=["reached-onsite", "reached-offer", "configured-reason", "tagged"],
 )
@@ -129,7 +131,7 @@ def test_strong_rejected_candidate_returns_to_nurture_as_silver_medalist(
 
 
 def test_early_rejection_is_a_plain_reject_with_the_crm_told(default_rules):
-    application = make_application("Phone Screen", status="rejected", rejection_reason="Skills")
+    application = make_application("Phone Interview", status="rejected", rejection_reason="Skills")
     ctx = make_ctx("application_rejected", application=application, job=make_job())
     result = evaluate(default_rules, ctx)
     assert result.fired == ("rejected",)
@@ -139,21 +141,21 @@ def test_early_rejection_is_a_plain_reject_with_the_crm_told(default_rules):
 
 
 def test_rejection_while_another_application_is_active_only_records_it(default_rules):
-    ctx = make_ctx("application_rejected", stage="Onsite", ats={"active_applications": 1})
+    ctx = make_ctx("application_rejected", stage="Face to Face", ats={"active_applications": 1})
     result = evaluate(default_rules, ctx)
     assert result.fired == ("rejected while another application is active",)
     assert status_of(result) is None
 
 
 def test_withdrawal_sets_withdrawn_and_nurtures(default_rules):
-    result = evaluate(default_rules, make_ctx("application_withdrawn", stage="Phone Screen"))
+    result = evaluate(default_rules, make_ctx("application_withdrawn", stage="Phone Interview"))
     assert result.fired == ("withdrawn",)
     assert status_of(result) == "withdrawn"
     assert crm_writes(result)["last_application_status"] == "withdrawn"
 
 
 @pytest.mark.parametrize(
-    ("stage", "status"), [("Onsite", "interviewing"), ("Application Review", "applicant")]
+    ("stage", "status"), [("Face to Face", "interviewing"), ("Application Review", "applicant")]
 )
 def test_unreject_restores_the_active_status_and_stops_nurture(default_rules, stage, status):
     person = Person(relationship_status="silver_medalist")
@@ -217,7 +219,7 @@ def test_contact_added_to_the_ready_list_becomes_a_prospect(default_rules):
 )
 def test_opted_out_person_is_never_enrolled_in_nurture(default_rules, consent):
     person = Person(relationship_status="interviewing", consent=consent)
-    ctx = make_ctx("application_rejected", stage="Onsite", person=person)
+    ctx = make_ctx("application_rejected", stage="Face to Face", person=person)
     result = evaluate(default_rules, ctx)
     assert status_of(result) == "silver_medalist"
     assert "enrol_nurture" not in kinds(result)
@@ -227,14 +229,16 @@ def test_opted_out_person_is_never_enrolled_in_nurture(default_rules, consent):
 
 
 def test_crm_opt_out_property_also_blocks_nurture(default_rules):
-    ctx = make_ctx("application_withdrawn", stage="Onsite", crm={"hs_email_optout": "true"})
+    ctx = make_ctx("application_withdrawn", stage="Face to Face", crm={"hs_email_optout": "true"})
     result = evaluate(default_rules, ctx)
     assert "enrol_nurture" not in kinds(result)
     assert [d.reason for d in result.decisions[0].dropped] == ["opted_out"]
 
 
 def test_moving_lifecycle_stage_backwards_clears_it_first(default_rules):
-    ctx = make_ctx("application_rejected", stage="Onsite", crm={"lifecyclestage": "opportunity"})
+    ctx = make_ctx(
+        "application_rejected", stage="Face to Face", crm={"lifecyclestage": "opportunity"}
+    )
     result = evaluate(default_rules, ctx)
     stage = next(
         a
@@ -282,6 +286,8 @@ def test_quiet_past_candidate_is_re_engaged_after_180_days(default_rules, idle_d
 
 def test_setting_the_status_a_person_already_has_is_dropped_as_unchanged(default_rules):
     person = Person(relationship_status="applicant")
-    result = evaluate(default_rules, make_ctx("application_created", stage="Onsite", person=person))
+    result = evaluate(
+        default_rules, make_ctx("application_created", stage="Face to Face", person=person)
+    )
     assert status_of(result) is None
     assert [d.reason for d in result.decisions[0].dropped] == ["unchanged"]

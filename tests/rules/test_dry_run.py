@@ -17,8 +17,8 @@ JOB = {
     "name": "Backend Engineer",
     "stages": [
         {"id": "s0", "name": "Application Review", "order": 0},
-        {"id": "s1", "name": "Phone Screen", "order": 1},
-        {"id": "s2", "name": "Onsite", "order": 2},
+        {"id": "s1", "name": "Phone Interview", "order": 1},
+        {"id": "s2", "name": "Face to Face", "order": 2},
     ],
 }
 EVENTS = [
@@ -77,7 +77,7 @@ def test_dry_run_prints_what_each_rule_would_do_and_writes_nothing(tmp_path):
     assert "fired 'prospect applies': matched" in out
     assert "-> set_status applicant" in out
     assert f"{path}:2: application a1 application_rejected:" in out
-    assert "if stage_at_least 'Onsite' (actual: 'Onsite')" in out
+    assert "if stage_at_least 'Face to Face' (actual: 'Face to Face')" in out
     assert "-> set_crm {'lifecyclestage': 'lead'} (clear first)" in out
     assert "fired 'ready for the ATS'" in out
     assert "create_prospect" in out

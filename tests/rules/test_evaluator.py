@@ -23,14 +23,14 @@ ORDERED = rules(
     rules:
       - name: first
         when: {event: application_hired}
-        then: [{emit: one}]
+        then: [{emit: person.status_changed}]
       - name: second
         when: {event: application_hired, if: {field: crm.stop, equals: true}}
-        then: [{emit: two}]
+        then: [{emit: person.hired}]
         stop: true
       - name: third
         when: {event: application_hired}
-        then: [{emit: three}]
+        then: [{emit: person.became_applicant}]
     """
 )
 
@@ -54,7 +54,7 @@ def test_property_filter_selects_the_changed_property():
         rules:
           - name: r
             when: {event: contact_property_changed, property: email}
-            then: [{emit: x}]
+            then: [{emit: person.status_changed}]
         """
     )
     for prop, fired in (("email", ("r",)), ("phone", ())):
@@ -104,7 +104,7 @@ def test_confidential_jobs_are_evaluated_when_the_setting_is_off():
         """\
         settings: {exclude_confidential_jobs: false}
         rules:
-          - {name: r, when: {event: application_created}, then: [{emit: x}]}
+          - {name: r, when: {event: application_created}, then: [{emit: person.status_changed}]}
         """
     )
     ctx = make_ctx(

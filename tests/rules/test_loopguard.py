@@ -25,7 +25,7 @@ FLIPPING = parse_rules(
             then: [{set_crm: {hub_nurture: "true"}}]
           - name: never reached
             when: {event: contact_property_changed, property: hub_nurture}
-            then: [{emit: person.flipped}]
+            then: [{emit: person.status_changed}]
         """
     )
 )

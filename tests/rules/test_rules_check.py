@@ -34,7 +34,7 @@ def test_unknown_key_is_located_with_a_suggestion():
         rules:
           - name: r
             wen: {event: application_created}
-            then: [{emit: x}]
+            then: [{emit: person.status_changed}]
         """
     ) == [
         "rules.yaml:2:5: rules.0.when: required key is missing",
@@ -48,7 +48,7 @@ def test_unknown_trigger_is_located_at_its_value():
         rules:
           - name: r
             when: {event: aplication_created}
-            then: [{emit: x}]
+            then: [{emit: person.status_changed}]
         """
     ) == [
         "rules.yaml:3:19: rules.0.when.event: "
@@ -163,7 +163,7 @@ def test_filter_on_the_wrong_trigger_is_located_at_its_key():
         rules:
           - name: r
             when: {event: application_created, property: email}
-            then: [{emit: x}]
+            then: [{emit: person.status_changed}]
         """
     ) == [
         "rules.yaml:3:40: rules.0.when.property: "
@@ -181,7 +181,7 @@ def test_rule_shadowed_by_an_unconditional_stop_rule_can_never_fire():
             stop: true
           - name: never
             when: {event: application_hired, if: {stage_at_least: Offer}}
-            then: [{emit: x}]
+            then: [{emit: person.status_changed}]
         """
     ) == [
         "rules.yaml:6:11: rules.1.name: rule can never fire: rule 0 ('catch all') has stop: true, "
@@ -198,7 +198,7 @@ def test_duplicate_names_and_bad_placeholders_are_reported_together():
             then: [{add_note: "applied to {aplication.job_name}"}]
           - name: r
             when: {event: application_hired}
-            then: [{emit: x}]
+            then: [{emit: person.status_changed}]
         """
     ) == [
         "rules.yaml:4:23: rules.0.then.0.add_note: "
@@ -210,7 +210,8 @@ def test_duplicate_names_and_bad_placeholders_are_reported_together():
 def test_check_command_prints_every_problem_and_exits_2_without_traceback(tmp_path):
     path = tmp_path / "rules.yaml"
     path.write_text(
-        "rules:\n  - name: r\n    when: {event: nope}\n    then: [{emit: x}]\n    stpo: true\n"
+        "rules:\n  - name: r\n    when: {event: nope}\n"
+        "    then: [{emit: person.status_changed}]\n    stpo: true\n"
     )
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 2
@@ -233,7 +234,7 @@ def test_action_with_two_keys_is_refused_at_the_item():
           - name: r
             when: {event: application_hired}
             then:
-              - {set_status: hired, emit: x}
+              - {set_status: hired, emit: person.status_changed}
         """
     ) == [
         "rules.yaml:5:9: rules.0.then.0: an action is a mapping with exactly one of: set_status, "
@@ -248,7 +249,7 @@ def test_tick_rule_needs_an_inactivity_period():
         rules:
           - name: r
             when: {event: tick}
-            then: [{emit: x}]
+            then: [{emit: person.status_changed}]
         """
     ) == ["rules.yaml:3:19: rules.0.when.event: the 'tick' trigger needs 'no_activity_for'"]
 
@@ -263,7 +264,7 @@ def test_unknown_key_inside_a_condition_suggests_condition_keys():
               if:
                 any:
                   - {fild: crm.email, exists: true}
-            then: [{emit: x}]
+            then: [{emit: person.status_changed}]
         """
     ) == ["rules.yaml:7:14: rules.0.when.if.any.0.fild: unknown key 'fild' (did you mean 'field'?)"]
 
@@ -281,3 +282,19 @@ def test_non_scalar_values_get_one_readable_message_each():
         "rules.yaml:4:33: rules.0.then.0.set_crm.jobtitle: "
         "expected a single value (text, number, true/false or null)",
     ]
+
+
+def test_a_rule_emits_only_the_person_events_of_the_webhook_catalogue():
+    text = textwrap.dedent(
+        """\
+        rules:
+          - name: r
+            when: {event: application_hired}
+            then: [{emit: person.hird}]
+        """
+    )
+    with pytest.raises(ConfigError) as err:
+        parse_rules(text, file="rules.yaml")
+    message = str(err.value)
+    assert "rules.yaml:4:" in message
+    assert "unknown event 'person.hird' (did you mean 'person.hired'?)" in message

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import httpx
 from sqlalchemy import func, select
@@ -95,6 +96,34 @@ def test_an_application_event_rereads_its_candidate(world):
     assert contact_property(world, contact_id, "company") == "Initech"
 
 
+def test_an_application_event_rereads_the_application_itself(world):
+    world["sync"].run()
+    state = world["gh_app"].state.emulator.state
+    with world["sessions"]() as session:
+        linked = set(
+            session.scalars(select(Link.external_id).where(Link.connection == "greenhouse"))
+        )
+    app = next(
+        a
+        for a in state.tables["applications"].values()
+        if str(a["candidate_id"]) in linked and a["status"] == "active" and not a["prospect"]
+    )
+    receive(
+        world,
+        "greenhouse",
+        event(
+            "application",
+            str(app["id"]),
+            "stage_changed",
+            "e3",
+            candidate_id=str(app["candidate_id"]),
+        ),
+    )
+    report = process(world, "greenhouse")
+    assert report.counts["greenhouse.application.read"] == 1
+    assert report.counts["greenhouse.candidate.read"] == 1
+
+
 def test_a_deleted_record_is_unlinked(world):
     world["sync"].run()
     person_id, candidate_id, _ = linked_pair(world)
@@ -133,6 +162,9 @@ def test_an_erasure_forgets_the_person_and_is_never_undone_by_a_sync(world):
             )
             == 0
         )
+    # nothing is erased in the other vendor without the explicit policy
+    candidate = world["gh_app"].state.emulator.state.tables["candidates"][int(candidate_id)]
+    assert candidate["first_name"]
     again = world["sync"].run(full=True)
     assert again.counts["hubspot.contact.created"] == 0
     with world["sessions"]() as session:
@@ -157,3 +189,68 @@ def test_event_payloads_carry_ids_and_only_the_configured_personal_fields(world)
     assert (bare.greenhouse.id, bare.hubspot.id) == (candidate_id, contact_id)
     # scalar fields only, and only those asked for: never the email list
     assert chosen.fields == {"given_name": golden["given_name"]}
+
+
+def test_with_propagate_erasure_the_other_system_is_asked_to_erase_too(world):
+    from hub.config import HubConfig
+
+    raw = world["config"].model_dump()
+    raw["sync_pairs"]["main"]["propagate_erasure"] = True
+    config = HubConfig.model_validate(raw)
+    world["sync"].run()
+    person_id, candidate_id, contact_id = linked_pair(world)
+    receive(world, "hubspot", event("contact", contact_id, "erased", "e9"))
+    report = process_inbox_for(
+        "hubspot",
+        config=config,
+        plugins=world["plugins"],
+        engine=world["engine"],
+        sessions=world["sessions"],
+        now=_now,
+    )
+    assert report.counts["greenhouse.candidate.erasure_requested"] == 1
+    candidate = world["gh_app"].state.emulator.state.tables["candidates"][int(candidate_id)]
+    assert candidate["first_name"] is None
+    assert candidate["email_addresses"] == []
+    with world["sessions"]() as session:
+        assert not session.scalars(select(Link).where(Link.person_id == person_id)).all()
+
+
+def test_a_vendor_merge_of_two_peoples_records_merges_the_persons_reversibly(world):
+    from hub.persons import absorbed_ids, list_merges, split_merge
+
+    world["sync"].run()
+    with world["sessions"]() as session:
+        contacts = session.execute(
+            select(Link.external_id, Link.person_id)
+            .where(Link.connection == "hubspot")
+            .order_by(Link.id)
+        ).all()
+    (keep, keeper), (other, absorbed) = next((a, b) for a, b in pairwise(contacts) if a[1] != b[1])
+    merged = httpx.post(
+        f"{world['hs']}/_emulator/merge", json={"primaryObjectId": keep, "objectIdToMerge": other}
+    )
+    assert merged.status_code < 400, merged.text
+    receive(
+        world,
+        "hubspot",
+        event(
+            "contact",
+            keep,
+            "merged",
+            "m1",
+            primary_object_id=keep,
+            merged_object_ids=f"{keep},{other}",
+        ),
+    )
+    process(world, "hubspot")
+    with world["sessions"].begin() as session:
+        assert absorbed_ids(session) == {absorbed}
+        (merge,), total = list_merges(session, limit=10, offset=0)
+        assert total == 1
+        assert (merge.survivor_id, merge.absorbed_id) == (keeper, absorbed)
+        assert merge.reason == "merged in hubspot"
+        # the merged-away contact is gone from HubSpot, so its link is dropped
+        assert session.scalar(select(Link).where(Link.external_id == other)) is None
+        split_merge(session, merge.id, _now())
+        assert absorbed_ids(session) == set()

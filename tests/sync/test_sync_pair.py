@@ -141,3 +141,51 @@ def test_the_latest_application_reaches_the_crm_and_follows_stage_moves(world):
         "last_application_status": "active",
         "last_application_job": job,
     }
+
+
+def test_reconcile_reports_drift_and_apply_repairs_it(world, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from hub.cli.app import app
+    from hub.sync.reconcile import reconcile
+
+    world["sync"].run()
+    assert reconcile(world["sync"]).clean
+    state = world["gh_app"].state.emulator.state
+    with world["sessions"]() as session:
+        linked = dict(
+            session.execute(
+                select(Link.external_id, Link.person_id).where(Link.connection == "greenhouse")
+            ).all()
+        )
+    # drift the hub missed: a candidate deleted behind its back, one created without a webhook,
+    # and a linked candidate whose title was lost
+    gone, edited = sorted(linked, key=int)[:2]
+    del state.tables["candidates"][int(gone)]
+    created = httpx.post(
+        f"{world['gh']}/_emulator/candidates",
+        json={"first_name": "Ada", "last_name": "Quiet", "email_addresses": []},
+    ).json()
+    with world["sessions"]() as session:
+        person = session.get(Person, linked[edited])
+        person.data = {**person.data, "title": "Chief Drift Officer"}
+        session.commit()
+
+    drift = reconcile(world["sync"])
+    assert drift.missing["greenhouse"] == [gone]
+    assert drift.unlinked["greenhouse"] == [str(created["id"])]
+    stale = {(p.op.object_type, p.op.external_id) for p in drift.stale}
+    assert ("candidate", edited) in stale
+    assert {p.person_id for p in drift.stale} == {linked[edited]}
+    assert state.tables["candidates"][int(edited)]["title"] != "Chief Drift Officer"
+
+    config = world["config"].model_dump(mode="json", exclude={"source"})
+    path = tmp_path / "hub.yaml"
+    path.write_text(json.dumps(config))
+    result = CliRunner().invoke(app, ["-c", str(path), "reconcile", "--apply"])
+    assert result.exit_code == 0, result.output
+    assert "unlinked in greenhouse" in result.output
+    assert state.tables["candidates"][int(edited)]["title"] == "Chief Drift Officer"
+    assert reconcile(world["sync"]).clean

@@ -55,7 +55,14 @@ def test_a_secret_rotated_with_no_grace_stops_signing_at_once(
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.com/x", "https://user:pw@example.com/x", "/relative", "http://example.com/x"],
+    [
+        "ftp://example.com/x",
+        "https://user:pw@example.com/x",
+        "/relative",
+        "http://example.com/x",
+        "https://[::1",
+        "https://example.com:99999/x",
+    ],
 )
 def test_unusable_urls_are_refused(url):
     with pytest.raises(SubscriptionError):

@@ -54,6 +54,12 @@ def _summary(emulator: GreenhouseEmulator) -> dict[str, Any]:
 
 
 def _candidate_routes(router: APIRouter) -> None:
+    @router.post("/_emulator/candidates", status_code=201)
+    async def create_candidate(request: Request) -> Any:
+        """A recruiter adds a candidate (``applications: [{job_id}]`` to apply at once)."""
+        body, em = await json_body(request), _emulator(request)
+        return em.apply(lambda: people.create_person(em.state, body, prospect=False))
+
     @router.patch("/_emulator/candidates/{candidate_id}")
     async def edit_candidate(candidate_id: int, request: Request) -> Any:
         body, em = await json_body(request), _emulator(request)

@@ -39,6 +39,19 @@ def _job(state: EmulatorState, job_id: Any, name: str) -> int:
     return job_id
 
 
+def _referrer(value: Any) -> Record | None:
+    """The application's referrer, as v1's ``{type: id|email|outside, value}`` (ASSUMED in v3)."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, Mapping)
+        or value.get("type") not in ("id", "email", "outside")
+        or not str(value.get("value") or "").strip()
+    ):
+        raise invalid("referrer", "Must be {type: id|email|outside, value}")
+    return {"type": value["type"], "value": value["value"]}
+
+
 def new_application(state: EmulatorState, body: Mapping[str, Any], candidate: Record) -> Record:
     """Create and store an application for ``candidate`` (no webhook)."""
     now = state.now()
@@ -54,6 +67,7 @@ def new_application(state: EmulatorState, body: Mapping[str, Any], candidate: Re
         "hired_at": None,
         "rejection_reason_id": None,
         "source_id": body.get("source_id"),
+        "referrer": _referrer(body.get("referrer")),
     }
     prospect = str(body.get("prospect", "")).lower() == "true"
     app.update(dict.fromkeys(("prospect_pool_id", "prospect_stage_id", "prospect_owner_id")))

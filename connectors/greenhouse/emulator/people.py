@@ -78,23 +78,21 @@ def _apply_fields(state: EmulatorState, candidate: Record, body: Mapping[str, An
 
 
 def _apply_custom_fields(candidate: Record, value: Any) -> None:
-    # Harvest takes [{"name_key", "value"}] (or "delete_value": "true"); a dict also works here.
-    items = value.items() if isinstance(value, Mapping) else None
-    if items is None:
-        if not isinstance(value, list):
-            raise invalid("custom_fields", "Must be an array")
-        fields = dict(candidate["custom_fields"])
-        for item in value:
-            key = item.get("name_key") or item.get("id")
-            if item.get("delete_value") == "true":
-                fields.pop(str(key), None)
-            elif item.get("value") in (None, ""):
-                raise invalid("custom_fields.value", "Must not be blank")
-            else:
-                fields[str(key)] = item["value"]
-        candidate["custom_fields"] = fields
-    else:
-        candidate["custom_fields"] = {**candidate["custom_fields"], **dict(items)}
+    # Harvest takes [{"name_key", "value"}] (or "delete_value": "true"); reads are keyed by key.
+    if not isinstance(value, list):
+        raise invalid("custom_fields", "Must be an array")
+    fields = dict(candidate["custom_fields"])
+    for item in value:
+        key = item.get("name_key") or item.get("id") if isinstance(item, Mapping) else None
+        if not key:
+            raise invalid("custom_fields.name_key", "Must name the field")
+        if item.get("delete_value") == "true":
+            fields.pop(str(key), None)
+        elif item.get("value") in (None, ""):
+            raise invalid("custom_fields.value", "Must not be blank")
+        else:
+            fields[str(key)] = item["value"]
+    candidate["custom_fields"] = fields
 
 
 def blank_candidate(state: EmulatorState, *, created_at: str | None = None) -> Record:
@@ -131,6 +129,39 @@ def create_person(
         raise
     action = "new_prospect_application" if prospect else "new_candidate_application"
     return candidate, [(action, application_payload(state, app)) for app in apps]
+
+
+NOTE_VISIBILITY = frozenset({"admin_only", "private", "public"})
+
+
+def add_note(state: EmulatorState, body: Mapping[str, Any]) -> tuple[Record, list[Change]]:
+    """``POST /notes`` (ASSUMED: v1's activity-feed note as its own v3 resource).
+
+    ``candidate_id`` and ``body`` are required; ``visibility`` is ``admin_only`` (the default),
+    ``private`` or ``public``. The candidate's ``last_activity_at`` moves; ``updated_at`` does not.
+    """
+    candidate_id = body.get("candidate_id")
+    if not isinstance(candidate_id, int) or candidate_id not in state.tables["candidates"]:
+        raise invalid("candidate_id", "Must be an existing candidate id")
+    text = body.get("body")
+    if not isinstance(text, str) or not text.strip():
+        raise invalid("body", "Can't be blank")
+    visibility = body.get("visibility", "admin_only")
+    if visibility not in NOTE_VISIBILITY:
+        raise invalid("visibility", f"Must be one of {', '.join(sorted(NOTE_VISIBILITY))}")
+    now = state.now()
+    note: Record = {
+        "id": state.new_id(),
+        "candidate_id": candidate_id,
+        "user_id": body.get("user_id"),
+        "body": text,
+        "visibility": visibility,
+        "created_at": now,
+        "updated_at": now,
+    }
+    state.tables["notes"][note["id"]] = note
+    state.tables["candidates"][candidate_id]["last_activity_at"] = now
+    return note, []
 
 
 def patch_candidate(

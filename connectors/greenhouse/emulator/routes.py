@@ -34,6 +34,8 @@ LIST_FILTERS: dict[str, frozenset[str]] = {
     "job_interview_stages": COMMON | {"job_ids"},
     "rejection_reasons": COMMON,
     "users": COMMON,
+    "notes": COMMON | {"candidate_ids"},
+    "prospect_pools": COMMON,
 }
 
 
@@ -137,6 +139,22 @@ def api_router() -> APIRouter:
         body = await json_body(request)
         emulator = _emulator(request)
         return emulator.apply(lambda: people.patch_candidate(emulator.state, candidate_id, body))
+
+    @router.put("/v3/candidates/{candidate_id}/anonymize")
+    async def anonymize_candidate(candidate_id: int, request: Request) -> Any:
+        emulator = _emulator(request)
+        raw = request.query_params.get("fields", "")
+        fields = [f.strip() for f in raw.split(",") if f.strip()]
+        emulator.apply(
+            lambda: (None, people.anonymize_candidate(emulator.state, candidate_id, fields))
+        )
+        return emulator.state.get("candidates", candidate_id, what="Candidate")
+
+    @router.post("/v3/notes", status_code=201)
+    async def create_note(request: Request) -> Any:
+        body = await json_body(request)
+        emulator = _emulator(request)
+        return emulator.apply(lambda: people.add_note(emulator.state, body))
 
     _application_routes(router)
     router.add_api_route("/token", issue_token, methods=["POST"])

@@ -57,6 +57,12 @@ PLAN = ["active", "active", "rejected", "active", "hired", "prospect", "rejected
         "converted", "jobless"]  # fmt: skip
 
 
+POOLS = (
+    ("Talent Community", ("Reached Out", "Engaged", "Nurturing")),
+    ("Silver Medalists", ("To Re-engage", "Re-engaged")),
+)
+
+
 def _stamp(offset_minutes: float) -> str:
     moment = EPOCH + timedelta(minutes=offset_minutes)
     return harvest_now(lambda: moment)
@@ -77,6 +83,13 @@ def _seed_org(state: EmulatorState, people: int) -> None:
         state.tables["rejection_reasons"][rid] = {
             "id": rid, "name": name, "type": {"id": type_id, "name": type_name},
             "created_at": _stamp(0), "updated_at": _stamp(i),
+        }  # fmt: skip
+    for i, (pool, stages) in enumerate(POOLS):
+        pid = state.new_id()
+        state.tables["prospect_pools"][pid] = {
+            "id": pid, "name": pool, "active": True, "created_at": _stamp(0),
+            "updated_at": _stamp(i),
+            "prospect_stages": [{"id": state.new_id(), "name": name} for name in stages],
         }  # fmt: skip
     for j in range(max(3, min(40, people // 100 + 3))):
         jid = state.new_id()
@@ -165,6 +178,15 @@ def _add_app(state: EmulatorState, candidate: Record, plan: str, rng: random.Ran
     state.tables["applications"][app["id"]] = app
 
 
+def _add_note(state: EmulatorState, candidate: Record, user_id: int) -> None:
+    nid = state.new_id()
+    state.tables["notes"][nid] = {
+        "id": nid, "candidate_id": candidate["id"], "user_id": user_id,
+        "body": "Met at the meetup; keen on platform work.", "visibility": "admin_only",
+        "created_at": candidate["created_at"], "updated_at": candidate["created_at"],
+    }  # fmt: skip
+
+
 def seed_state(state: EmulatorState, *, seed: int, people: int, duplicate_every: int = 10) -> None:
     """Fill ``state`` with an organisation and ``people`` people (plus their duplicates)."""
     rng = random.Random(seed)
@@ -176,6 +198,8 @@ def seed_state(state: EmulatorState, *, seed: int, people: int, duplicate_every:
             minutes = 60 * 24 + index * 7 + rng.random()
             candidate = _add_candidate(state, person, minutes, users)
             _add_app(state, candidate, PLAN[index % len(PLAN)], rng)
+            if index % 5 == 0:
+                _add_note(state, candidate, users[0])
             if duplicate_every and index % duplicate_every == duplicate_every - 1:
                 twin = _add_candidate(state, _variant(person, rng), minutes + 3, users)
                 _add_app(state, twin, "active", rng)

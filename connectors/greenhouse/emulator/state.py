@@ -30,6 +30,8 @@ TABLES = (
     "job_interview_stages",
     "rejection_reasons",
     "users",
+    "notes",
+    "prospect_pools",
 )
 OPERATORS = ("gte", "gt", "lte", "lt")
 

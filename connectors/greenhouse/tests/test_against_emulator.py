@@ -440,3 +440,29 @@ def test_seeded_duplicates_vary_like_real_ones(serve_emulator: Any) -> None:
     assert person["social_media_addresses"] != twin["social_media_addresses"]
     assert handle(person) == handle(twin)
     assert person["last_name"] == twin["last_name"]
+
+
+def test_remove_tags_notes_and_anonymize(serve_emulator: Any, connect: Any) -> None:
+    served = serve_emulator(people=5)
+    connector = connect(served)
+    tables = served.emulator.state.tables
+    cid = next(iter(tables["candidates"]))
+    write(connector, "candidate", "update", {"add": {"tags": ["Alumni", "Silver"]}}, str(cid))
+    removed = write(connector, "candidate", "update", {"remove": {"tags": ["silver"]}}, str(cid))
+    assert removed.ok
+    assert "Alumni" in tables["candidates"][cid]["tags"]
+    assert "Silver" not in tables["candidates"][cid]["tags"]
+
+    note = write(connector, "note", "create", {"candidate_id": cid, "body": "Met at PyCon."})
+    assert note.ok
+    assert tables["notes"][int(note.external_id)]["body"] == "Met at PyCon."
+    blank = write(connector, "note", "create", {"candidate_id": cid, "body": ""})
+    assert not blank.ok
+    assert "body" in (blank.error or "")
+
+    erased = write(connector, "candidate", "anonymize", {}, str(cid))
+    assert erased.ok
+    candidate = tables["candidates"][cid]
+    assert candidate["first_name"] is None
+    assert candidate["email_addresses"] == []
+    assert "Alumni" in candidate["tags"]  # not personal: kept unless named
