@@ -28,9 +28,12 @@ from hub.models import ChangeEvent
 if TYPE_CHECKING:
     from hub.connector import ConnectorSpec
 
+from connectors.hubspot.lists import LIST_ACTIONS, ListClient, write_memberships
+from connectors.hubspot.values import parse_datetime
+
 __all__ = ["OBJECT_TYPES", "HubSpotConnector"]
 
-OBJECT_TYPES = ("contact",)
+OBJECT_TYPES = ("contact", "contact_list")
 
 
 class HubSpotConnector:
@@ -49,11 +52,13 @@ class HubSpotConnector:
         self.settings = settings
         self.context = context
         self.client = HubSpotClient(settings, context)
+        self.lists = ListClient(self.client)
         self.properties = read_properties(settings.extra_properties)
 
     def _check_type(self, object_type: str) -> None:
         if object_type not in OBJECT_TYPES:
-            raise ConfigError(f"hubspot: unknown object type {object_type!r} (have: contact)")
+            known = ", ".join(OBJECT_TYPES)
+            raise ConfigError(f"hubspot: unknown object type {object_type!r} (have: {known})")
 
     def read_changes(
         self, object_type: str, *, since: Cursor | None, until: datetime
@@ -66,6 +71,15 @@ class HubSpotConnector:
         incremental read.
         """
         self._check_type(object_type)
+        if object_type == "contact_list":
+            lists = [
+                item
+                for item in self.lists.lists()
+                if since is None or parse_datetime(str(item["updatedAt"])) > since.updated_at
+            ]
+            if lists:
+                yield Page(records=[self.lists.record(item) for item in lists])
+            return
         if since is not None:
             reader = ChangeReader(
                 self.client, self.properties, page_size=self.settings.search_page_size
@@ -83,6 +97,13 @@ class HubSpotConnector:
     def fetch(self, object_type: str, external_ids: Sequence[str]) -> list[VendorRecord]:
         """Read contacts by id, 100 per batch call; missing ids are omitted."""
         self._check_type(object_type)
+        if object_type == "contact_list":
+            wanted = set(external_ids)
+            return [
+                self.lists.record(item)
+                for item in self.lists.lists()
+                if str(item["listId"]) in wanted
+            ]
         found: list[VendorRecord] = []
         for start in range(0, len(external_ids), 100):
             chunk = list(external_ids[start : start + 100])
@@ -95,7 +116,22 @@ class HubSpotConnector:
         """Apply writes (see :mod:`connectors.hubspot.writes` for the actions)."""
         for op in ops:
             self._check_type(op.object_type)
-        return apply_writes(self.client, ops, batch_size=self.settings.batch_size)
+        memberships = [i for i, op in enumerate(ops) if op.action in LIST_ACTIONS]
+        if not memberships:
+            return apply_writes(self.client, ops, batch_size=self.settings.batch_size)
+        rest = [i for i in range(len(ops)) if i not in set(memberships)]
+        results: dict[int, WriteResult] = dict(
+            zip(
+                rest,
+                apply_writes(
+                    self.client, [ops[i] for i in rest], batch_size=self.settings.batch_size
+                ),
+                strict=True,
+            )
+        )
+        listed = write_memberships(self.lists, [ops[i] for i in memberships])
+        results.update(zip(memberships, listed, strict=True))
+        return [results[i] for i in range(len(ops))]
 
     def parse_webhook(self, request: WebhookRequest) -> list[ChangeEvent]:
         """Verify the signature per ``signature_version``, then parse the batched events.

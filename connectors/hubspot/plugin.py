@@ -34,7 +34,7 @@ def build_emulator(options: EmulatorOptions) -> Any:
 
 def hubspot_spec() -> ConnectorSpec:
     """The HubSpot connector's spec."""
-    from connectors.hubspot.schemas import HubSpotContact
+    from connectors.hubspot.schemas import HubSpotContact, HubSpotContactList
     from connectors.hubspot.settings import HubSpotSettings
 
     return ConnectorSpec(
@@ -42,7 +42,7 @@ def hubspot_spec() -> ConnectorSpec:
         system="crm",
         version=VERSION,
         settings_model=HubSpotSettings,
-        object_types={"contact": HubSpotContact},
+        object_types={"contact": HubSpotContact, "contact_list": HubSpotContactList},
         factory=build_connector,
         emulator=build_emulator,
         description="HubSpot CRM v3 contacts (private-app token), with webhooks and emulator",

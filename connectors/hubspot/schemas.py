@@ -71,3 +71,15 @@ class HubSpotWebhookEvent(BaseModel):
     def extras(self) -> dict[str, Any]:
         """Fields HubSpot sent that this model does not name."""
         return dict(self.model_extra or {})
+
+
+class HubSpotContactList(BaseModel):
+    """A contact list (Lists v3) with the ids of its members (``members``, read separately)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    listId: str
+    name: str
+    processingType: str = "MANUAL"
+    updatedAt: str
+    members: list[str] = Field(default_factory=list)

@@ -167,8 +167,11 @@ class RuleActionRunner:
                 crm_rows.append(entry)
             elif isinstance(action, Nurture):
                 if action.list_:
-                    why = "HubSpot list membership is not supported yet; use a property"
-                    plan.settled.append((entry, "failed", why))
+                    if crm_id is None:
+                        plan.settled.append((entry, "skipped", "no CRM contact linked"))
+                    else:
+                        add = action.kind == "enrol_nurture"
+                        plan.crm.append(self._list_write(row.id, crm_id, action.list_, add, entry))
                     continue
                 assert action.property is not None
                 props[action.property] = "true" if action.kind == "enrol_nurture" else "false"
@@ -252,6 +255,21 @@ class RuleActionRunner:
                 state.state = {**state.state, **watched}
 
         return _Write(self.crm, person_id, op, rows, on_done=remember)
+
+    def _list_write(
+        self, person_id: str, contact_id: str, name: str, add: bool, entry: RuleAction
+    ) -> _Write:
+        """Add the contact to a CRM list, or take it out."""
+        data = {"list": name}
+        action = "list_add" if add else "list_remove"
+        op = WriteOp(
+            object_type=self.crm.object_type,
+            action=action,
+            data=data,
+            idempotency_key=_key(self.crm, contact_id, [entry], 4, {**data, "action": action}),
+            external_id=contact_id,
+        )
+        return _Write(self.crm, person_id, op, [entry])
 
     def _ats_update(
         self,
@@ -403,11 +421,7 @@ class RuleActionRunner:
                     LedgerEntry(
                         idempotency_key=write.op.idempotency_key,
                         connection=write.side.connection,
-                        object_type=(
-                            write.side.object_type
-                            if write.op.object_type == "prospect"
-                            else write.op.object_type
-                        ),
+                        object_type=_ledger_type(write),
                         external_id=write.op.external_id,
                         person_id=write.person_id,
                         action=write.op.action,
@@ -481,6 +495,19 @@ def _links(
         for person_id, external_id in rows:
             found.setdefault((person_id, side.connection), external_id)
     return found
+
+
+def _ledger_type(write: _Write) -> str:
+    """The object type a write is kept under in the ledger.
+
+    A prospect is the ATS's candidate (so a rerun after a crash finds the create it made); a
+    list membership is not a change of the contact, so the echo check must not see it as one.
+    """
+    if write.op.object_type == "prospect":
+        return write.side.object_type
+    if write.op.action in ("list_add", "list_remove"):
+        return "contact_list"
+    return write.op.object_type
 
 
 def _changed_tags(tags: list[str], action: ChangeTags) -> list[str]:

@@ -159,6 +159,9 @@ class PairSync:
                     run_id=run_id,
                     dry_run=dry_run,
                 )
+            if self.transitions is not None:
+                with transaction(session, dry_run):
+                    dirty |= self.transitions.observe_lists(session)
             dirty |= self._unfinished(session, dry_run=dry_run)
             if self.applications is not None:
                 self.applications.forget_names()

@@ -67,6 +67,8 @@ __all__ = ["Catalogue", "Transitions", "read_catalogue"]
 
 log = logging.getLogger(__name__)
 
+# The CRM's object type for contact lists (read for `contact_added_to_list`).
+LIST_OBJECT = "contact_list"
 # How often the time-based rules are evaluated (on the first sync run after this has passed).
 TICK_EVERY = timedelta(days=1)
 
@@ -337,6 +339,57 @@ class Transitions:
                     job=catalogue.jobs.get(app.job_id or ""),
                     observed=observed,
                 )
+        return observed.dirty
+
+    def observe_lists(self, session: Session) -> set[str]:
+        """Contacts added to the lists the rules watch (``contact_added_to_list``).
+
+        The CRM's lists are read whole (the connector's ``contact_list`` object type) and each
+        watched list's members compared with those the hub last saw; a list seen for the first
+        time counts all its members as added.
+        """
+        names = {r.when.list_.casefold() for r in self.rules.rules if r.when.list_}
+        side = self.crm
+        if not names or LIST_OBJECT not in side.connector.spec.object_types:
+            return set()
+        observed = _Observed()
+        for page in side.connector.read_changes(LIST_OBJECT, since=None, until=self.now()):
+            for record in page.records:
+                name = str(record.data.get("name") or "")
+                if name.casefold() not in names:
+                    continue
+                members = {str(m) for m in record.data.get("members") or []}
+                found = _states(session, side.connection, LIST_OBJECT, [record.external_id])
+                previous = found.get(record.external_id)
+                before = set(previous.state.get("members") or []) if previous else set()
+                state = {"name": name, "members": sorted(members)}
+                _save_state(
+                    session,
+                    previous,
+                    side,
+                    record.external_id,
+                    "",
+                    state,
+                    self.now(),
+                    object_type=LIST_OBJECT,
+                )
+                added = sorted(members - before)
+                persons = _linked(session, side, added)
+                for contact in added:
+                    person_id = persons.get(contact)
+                    if person_id is None:
+                        continue
+                    event = ChangeEvent(
+                        object_type=side.object_type,
+                        external_id=contact,
+                        kind="updated",
+                        action="list_membership_added",
+                        occurred_at=record.updated_at,
+                        dedupe_key=f"list:{record.external_id}:{contact}",
+                        related_ids={"list": name},
+                    )
+                    crm = self._crm_state(session, person_id)
+                    self._on_event(session, person_id, event, crm=crm, observed=observed)
         return observed.dirty
 
     def _keeps(self, prop: str) -> bool:
@@ -638,11 +691,13 @@ def _save_state(
     person_id: str,
     state: dict[str, Any],
     now: datetime,
+    *,
+    object_type: str | None = None,
 ) -> RecordState:
     if row is None:
         row = RecordState(
             connection=side.connection,
-            object_type=side.object_type,
+            object_type=object_type or side.object_type,
             external_id=external_id,
             person_id=person_id,
             state=state,

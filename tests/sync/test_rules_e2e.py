@@ -105,6 +105,7 @@ def world(database_url) -> Iterator[dict[str, Any]]:
             "gh": gh_url,
             "hs": hs_url,
             "gh_state": gh_app.state.emulator.state,
+            "hs_state": hs_app.state.emulator,
         }
         engine.dispose()
 
@@ -529,3 +530,59 @@ def test_a_persons_links_fields_and_rule_timeline_from_the_cli_and_the_api(world
         missing = http.get("/api/v1/persons/nope", headers=auth)
         assert missing.status_code == 404
         assert "error" in missing.json()
+
+
+def test_a_contact_added_to_the_ready_list_becomes_a_prospect_and_lists_carry_nurture(world):
+    sync = world["sync"]
+    sync()
+    state = world["gh_state"]
+    lists = world["hs_state"].lists
+    linked_people = set(links(world, "greenhouse").values())
+    contact_id = next(c for c, p in links(world, "hubspot").items() if p not in linked_people)
+    candidates_before = len(state.tables["candidates"])
+    added = httpx.post(f"{world['hs']}/_emulator/lists/Ready for ATS/members/{contact_id}")
+    assert added.status_code == 200, added.text
+    sync()
+    assert len(state.tables["candidates"]) == candidates_before + 1
+    assert ("added to the ready-for-ATS list", "contact_added_to_list") in fired(world)
+    sync()
+    assert len(state.tables["candidates"]) == candidates_before + 1, "a list is read once"
+
+    # nurture by list membership: the action a rule with `enrol_nurture: {list: …}` leaves
+    person = links(world, "hubspot")[contact_id]
+    nurture = lists.by_name("Recruiting nurture")
+    for kind in ("enrol_nurture", "stop_nurture"):
+        with world["sessions"].begin() as session:
+            decision = RuleDecision(
+                person_id=person,
+                pair="main",
+                trigger="tick",
+                event={},
+                rule="nurture by list",
+                outcome="fired",
+                reason="matched",
+                matched=[],
+                actions=[],
+                dropped=[],
+                at=datetime.now(UTC),
+            )
+            session.add(decision)
+            session.flush()
+            session.add(
+                RuleAction(
+                    decision_id=decision.id,
+                    person_id=person,
+                    position=0,
+                    kind=kind,
+                    spec={"kind": kind, "property": None, "list": "Recruiting nurture"},
+                    status="pending",
+                    created_at=datetime.now(UTC),
+                )
+            )
+        sync()
+        assert (int(contact_id) in nurture.members) is (kind == "enrol_nurture")
+    with world["sessions"]() as session:
+        statuses = session.scalars(
+            select(RuleAction.status).where(RuleAction.person_id == person)
+        ).all()
+    assert "pending" not in statuses

@@ -18,6 +18,7 @@ from connectors.hubspot.emulator.admin import admin_router
 from connectors.hubspot.emulator.api import CONTACT_PREFIXES, contacts_router, properties_router
 from connectors.hubspot.emulator.errors import ApiError, error_body
 from connectors.hubspot.emulator.gate import Gate
+from connectors.hubspot.emulator.lists import lists_router
 from connectors.hubspot.emulator.outbound import WebhookSender
 from connectors.hubspot.emulator.state import EmulatorConfig, EmulatorState
 from hub.connector import EmulatorOptions
@@ -68,6 +69,7 @@ def build_app(options: EmulatorOptions) -> FastAPI:
     for prefix in CONTACT_PREFIXES:
         app.include_router(contacts, prefix=prefix)
     app.include_router(properties_router(state))
+    app.include_router(lists_router(state))
     app.include_router(admin_router(state, sender))
     app.add_middleware(Gate, state=state)
     return app

@@ -116,6 +116,14 @@ def admin_router(state: EmulatorState, sender: WebhookSender) -> APIRouter:
         )
         return JSONResponse(contact.to_json(list(contact.properties)))
 
+    @router.post("/lists/{name}/members/{contact_id}")
+    async def add_to_list(name: str, contact_id: str) -> JSONResponse:
+        """A marketer adds a contact to a list by hand."""
+        contact = state.store.live(contact_id)
+        item = state.lists.by_name(name)
+        added, _ = state.lists.change(item, [int(contact.id)], add=True, now_ms=state.now_ms())
+        return JSONResponse({"recordIdsAdded": added})
+
     @router.post("/merge")
     async def ui_merge(request: Request) -> JSONResponse:
         body = await _json(request)

@@ -50,6 +50,8 @@ async def _answer(
 
 def _needed_scope(method: str, path: str) -> str:
     reads = path.endswith(("/search", "/batch/read")) or method == "GET"
+    if path.startswith("/crm/v3/lists"):
+        return "crm.lists.read" if reads else "crm.lists.write"
     return READ_SCOPE if reads else WRITE_SCOPE
 
 

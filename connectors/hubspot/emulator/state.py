@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.hubspot.emulator.catalog import PropertyCatalog
+from connectors.hubspot.emulator.lists import ListStore
 from connectors.hubspot.emulator.seed import seed_rows
 from connectors.hubspot.emulator.store import ContactStore
 from hub.connector import EmulatorOptions
@@ -45,7 +46,12 @@ class EmulatorConfig:
     """
 
     access_token: str | None = None
-    scopes: tuple[str, ...] = ("crm.objects.contacts.read", "crm.objects.contacts.write")
+    scopes: tuple[str, ...] = (
+        "crm.objects.contacts.read",
+        "crm.objects.contacts.write",
+        "crm.lists.read",
+        "crm.lists.write",
+    )
     rate_limit: int = 100
     search_rate: int = 5
     daily_limit: int = 250_000
@@ -150,6 +156,7 @@ class EmulatorState:
         self.rng = random.Random(options.seed)
         self.requests = 0
         self.store = self._seeded(options.seed, options.people)
+        self.lists = ListStore.seeded(config.now_ms())
 
     def _seeded(self, seed: int, people: int) -> ContactStore:
         catalog = PropertyCatalog(with_hub_properties=self.config.hub_properties)

@@ -17,7 +17,7 @@ def test_plugin_registers_a_crm_connector_named_hubspot():
     plugins.register(plugin, name="hubspot")
     spec = plugins.connectors["hubspot"]
     assert spec.system == "crm"
-    assert set(spec.object_types) == {"contact"}
+    assert set(spec.object_types) == {"contact", "contact_list"}
     built = spec.build({"access_token": "t"}, ConnectorContext())
     assert isinstance(built, HubSpotConnector)
     assert isinstance(built, Connector)
