@@ -222,4 +222,6 @@ WRITE_ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("note", "create"): ("POST", "/notes"),
     # ASSUMED: v1's `PUT /candidates/{id}/anonymize?fields=…` under /v3.
     ("candidate", "anonymize"): ("PUT", "/candidates/{id}/anonymize"),
+    # ASSUMED: v1's `PUT /candidates/merge` under /v3.
+    ("candidate", "merge"): ("PUT", "/candidates/merge"),
 }

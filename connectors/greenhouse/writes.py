@@ -14,6 +14,8 @@ Supported ops (``WriteOp.object_type``, ``WriteOp.action``) and their ``data``:
   ``to_stage_id`` or ``to_job_id``.
 - ``application``/``reject``: ``rejection_reason_id`` (required), ``notes``.
 - ``application``/``convert``: ``job_id`` (required), ``to_job_interview_stage_id``.
+- ``candidate``/``merge`` (``external_id`` = the survivor): ``duplicate_id``, the candidate merged
+  into it and gone afterwards; Greenhouse cannot undo it.
 - ``candidate``/``anonymize`` (``external_id`` = candidate): ``fields``, Greenhouse's names of
   what to erase (default: every personal field); GDPR erasure, the candidate record stays.
 - ``note``/``create``: ``candidate_id``, ``body`` (both required), ``visibility``, ``user_id``.
@@ -143,6 +145,7 @@ class GreenhouseWriter:
             ("application", "convert"): self._convert,
             ("note", "create"): self._create_application,
             ("candidate", "anonymize"): self._anonymize,
+            ("candidate", "merge"): self._merge,
         }
 
     def apply(self, op: WriteOp) -> WriteResult:
@@ -223,6 +226,17 @@ class GreenhouseWriter:
                 gone = {_identity(v) for v in values}
                 base = body.get(name) or current[0].data.get(name) or []
                 body[name] = [item for item in base if _identity(item) not in gone]
+        self._send(op, body)
+        return WriteResult(op, ok=True, external_id=op.external_id)
+
+    def _merge(self, op: WriteOp) -> WriteResult:
+        duplicate = str(op.data.get("duplicate_id") or "")
+        if not op.external_id or not duplicate.isdigit() or not str(op.external_id).isdigit():
+            return WriteResult(op, ok=False, error="merge needs external_id and duplicate_id")
+        body = {
+            "primary_candidate_id": int(op.external_id),
+            "duplicate_candidate_id": int(duplicate),
+        }
         self._send(op, body)
         return WriteResult(op, ok=True, external_id=op.external_id)
 

@@ -11,6 +11,8 @@ Actions (``WriteOp.data`` is a property map; Python values are encoded for the w
   backward move is accepted.
 - ``merge``: ``external_id`` is kept, ``data["objectIdToMerge"]`` is folded into it.
 - ``archive`` (alias ``delete``): archive ``external_id`` (already gone counts as done).
+- ``merge``: merge ``data["objectIdToMerge"]`` (or the hub's ``duplicate_id``) into
+  ``external_id``; HubSpot cannot undo it.
 - ``gdpr_delete``: permanently erase ``external_id`` (or ``data["email"]`` when no id).
 """
 
@@ -191,7 +193,9 @@ def _single(client: HubSpotClient, op: WriteOp) -> WriteResult:
         "set_lifecycle_stage": lambda: client.set_lifecycle_stage(
             target, _properties(op)["lifecyclestage"]
         ),
-        "merge": lambda: client.merge(target, str(op.data["objectIdToMerge"])),
+        "merge": lambda: client.merge(
+            target, str(op.data.get("objectIdToMerge") or op.data["duplicate_id"])
+        ),
         "archive": lambda: client.archive(target),
         "delete": lambda: client.archive(target),
         "gdpr_delete": lambda: (

@@ -36,6 +36,7 @@ from hub.dedupe_io import (
 from hub.errors import ConfigError, Problem
 from hub.persons import approve, get_pair, list_open, reject
 from hub.persons.sources import ConnectionRead, read_connection_persons
+from hub.persons.vendor import merge_in_vendors
 from hub.store.dedup_tables import ReviewPair
 from hub.store.tables import Link, Person
 
@@ -224,7 +225,7 @@ def _weights_table(console: Console, weights: Weights) -> None:
     help=(
         "List possible duplicates waiting for a decision, with why; or approve or reject one. "
         "Approving merges the two persons in the hub (undo: `hub persons split`); vendor "
-        "records are not merged."
+        "records are merged only with --vendor-merge."
     )
 )
 def review(
@@ -240,6 +241,14 @@ def review(
     by: Annotated[
         str | None, typer.Option(help="Who decides, for the record (default: your user name).")
     ] = None,
+    vendor_merge: Annotated[
+        bool,
+        typer.Option(
+            "--vendor-merge",
+            help="With --approve: also merge the person's duplicate records in each vendor "
+            "(HubSpot and Greenhouse cannot undo it).",
+        ),
+    ] = False,
     interactive: Annotated[
         bool,
         typer.Option("--interactive", "-i", help="Decide pair by pair at a prompt (a terminal)."),
@@ -250,14 +259,15 @@ def review(
     """List possible duplicates waiting for a decision, with why; or approve or reject one.
 
     Approving merges the two persons in the hub (reversible: `hub persons split`). Vendor
-    records are not merged: HubSpot and Greenhouse merges cannot be undone, so they are left
-    to an admin in each vendor.
+    records are merged only with --vendor-merge: HubSpot and Greenhouse merges cannot be undone.
     """
     if approve_id is not None and reject_id is not None:
         raise typer.BadParameter("give --approve or --reject, not both")
+    if vendor_merge and approve_id is None:
+        raise typer.BadParameter("--vendor-merge goes with --approve")
     who = by or _user()
     if approve_id is not None or reject_id is not None:
-        _decide(ctx, approve_id=approve_id, reject_id=reject_id, by=who)
+        _decide(ctx, approve_id=approve_id, reject_id=reject_id, by=who, vendor_merge=vendor_merge)
         return
     if interactive:
         if not _is_terminal():
@@ -283,7 +293,14 @@ def _user() -> str:
         return "cli"
 
 
-def _decide(ctx: typer.Context, *, approve_id: int | None, reject_id: int | None, by: str) -> None:
+def _decide(
+    ctx: typer.Context,
+    *,
+    approve_id: int | None,
+    reject_id: int | None,
+    by: str,
+    vendor_merge: bool = False,
+) -> None:
     console = Console(highlight=False)
     with store_session(ctx) as (config, session):
         if approve_id is not None:
@@ -294,8 +311,26 @@ def _decide(ctx: typer.Context, *, approve_id: int | None, reject_id: int | None
             message = (
                 f"approved pair {approve_id}: person {merge.absorbed_id} merged into "
                 f"{merge.survivor_id} (merge {merge.id}; undo with `hub persons split "
-                f"{merge.id}`). Vendor records were not merged."
+                f"{merge.id}`)."
             )
+            if vendor_merge:
+                merged = merge_in_vendors(
+                    session,
+                    merge.survivor_id,
+                    config=config,
+                    plugins=state(ctx).plugins,
+                    now=datetime.now(UTC),
+                )
+                for item in merged:
+                    outcome_text = "merged" if item.ok else f"NOT merged ({item.error})"
+                    message += (
+                        f"\n{item.connection} {item.object_type} {item.duplicate} "
+                        f"{outcome_text} into {item.survivor}"
+                    )
+                if not merged:
+                    message += "\nno vendor holds two records of this person: nothing to merge"
+            else:
+                message += " Vendor records were not merged (--vendor-merge does that)."
         else:
             assert reject_id is not None
             reject(session, reject_id, by, datetime.now(UTC))

@@ -18,7 +18,7 @@ class SyncReport:
 
     Attributes:
         counts: ``connection.object_type.outcome`` → count.
-        planned: Writes decided on (made, or only printed in a dry run).
+        planned: The writes a dry run decided on (a real run makes them and keeps no copy).
         listener: Called on every count, e.g. to drive progress bars.
     """
 

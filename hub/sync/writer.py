@@ -135,8 +135,11 @@ class OutboundWriter:
                     writable=side.writable,
                 )
                 planned.append(self._op(side, person_id, plan, action="create", external_id=None))
-        report.planned.extend(planned)
-        if dry_run or not planned:
+        if dry_run:
+            # the plan is what a dry run shows; a real run keeps no payloads beyond their batch
+            report.planned.extend(planned)
+            return
+        if not planned:
             return
         self._apply(session, side, planned, report=report)
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from hub.models import ChangeEvent
 from hub.store.inbox import store_events
-from hub.store.tables import InboxEvent, Link, Person, PersonKey
+from hub.store.tables import InboxEvent, LedgerEntry, Link, Person, PersonKey
 from hub.store.webhook_tables import WebhookMessage
 from hub.sync.service import process_inbox_for
 from hub.webhooks.subscriptions import create_subscription
@@ -254,3 +254,48 @@ def test_a_vendor_merge_of_two_peoples_records_merges_the_persons_reversibly(wor
         assert session.scalar(select(Link).where(Link.external_id == other)) is None
         split_merge(session, merge.id, _now())
         assert absorbed_ids(session) == set()
+
+
+def test_an_approved_pair_is_merged_in_the_vendor_only_when_asked(world):
+    from hub.persons import approve, propose
+    from hub.persons.vendor import merge_in_vendors
+
+    world["sync"].run()
+    with world["sessions"]() as session:
+        contacts = session.execute(
+            select(Link.external_id, Link.person_id)
+            .where(Link.connection == "hubspot")
+            .order_by(Link.id)
+        ).all()
+    (keep, first), (other, second) = next((a, b) for a, b in pairwise(contacts) if a[1] != b[1])
+    store = world["hs_app"].state.emulator.store
+    with world["sessions"].begin() as session:
+        pair = propose(session, first, second, 0.9, {"fields": []}, now=_now())
+        outcome = approve(session, pair.id, "test", _now())
+        # the hub merge alone leaves HubSpot as it was
+        assert not store.contacts[int(other)].archived
+        merged = merge_in_vendors(
+            session,
+            outcome.merge.survivor_id,
+            config=world["config"],
+            plugins=world["plugins"],
+            now=_now(),
+        )
+    assert merged
+    assert all(m.ok for m in merged)
+    assert {keep, other} <= {m.survivor for m in merged} | {m.duplicate for m in merged}
+    gh_candidates = world["gh_app"].state.emulator.state.tables["candidates"]
+    for m in merged:
+        if m.connection == "hubspot":
+            assert store.contacts[int(m.duplicate)].archived  # merged away in HubSpot
+        else:
+            assert int(m.duplicate) not in gh_candidates  # merged away in Greenhouse
+    with world["sessions"]() as session:
+        survivor = outcome.merge.survivor_id
+        left = session.scalars(
+            select(Link.external_id).where(Link.person_id == survivor, Link.connection == "hubspot")
+        ).all()
+        assert len(left) == 1  # one HubSpot contact left for the person
+        entries = session.scalars(select(LedgerEntry).where(LedgerEntry.action == "merge")).all()
+        assert len(entries) == len(merged)
+        assert {e.status for e in entries} == {"done"}

@@ -140,6 +140,16 @@ def api_router() -> APIRouter:
         emulator = _emulator(request)
         return emulator.apply(lambda: people.patch_candidate(emulator.state, candidate_id, body))
 
+    @router.put("/v3/candidates/merge")
+    async def merge_candidates(request: Request) -> Any:
+        body = await json_body(request)
+        emulator = _emulator(request)
+        primary, duplicate = body.get("primary_candidate_id"), body.get("duplicate_candidate_id")
+        if not isinstance(primary, int) or not isinstance(duplicate, int):
+            raise invalid("primary_candidate_id", "Both candidate ids are required")
+        emulator.apply(lambda: (None, people.merge_candidates(emulator.state, primary, duplicate)))
+        return emulator.state.get("candidates", primary, what="Candidate")
+
     @router.put("/v3/candidates/{candidate_id}/anonymize")
     async def anonymize_candidate(candidate_id: int, request: Request) -> Any:
         emulator = _emulator(request)

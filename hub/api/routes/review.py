@@ -29,6 +29,7 @@ from hub.persons import (
     reject,
     split,
 )
+from hub.persons.vendor import merge_in_vendors
 from hub.store.dedup_tables import PersonMerge, ReviewPair
 from hub.store.tables import Link, Person
 
@@ -46,6 +47,26 @@ class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     by: str = Field(default="api", min_length=1, max_length=128)
+
+
+class Approval(Decision):
+    """Who approves, and whether to merge the person's duplicate vendor records too.
+
+    HubSpot and Greenhouse cannot undo a merge, so it is only ever made when asked for here.
+    """
+
+    vendor_merge: bool = False
+
+
+class VendorMergePublic(BaseModel):
+    """One vendor merge made on approval: the record kept and the one merged into it."""
+
+    connection: str
+    object_type: str
+    survivor: str
+    duplicate: str
+    ok: bool
+    error: str | None = None
 
 
 class VendorLink(BaseModel):
@@ -110,10 +131,11 @@ class MergesPage(BaseModel):
 
 
 class Approved(BaseModel):
-    """An approved pair and the hub merge it made."""
+    """An approved pair, the hub merge it made, and the vendor merges asked for."""
 
     review: ReviewPublic
     merge: MergePublic
+    vendor_merges: list[VendorMergePublic] = Field(default_factory=list)
 
 
 class Split(BaseModel):
@@ -134,17 +156,35 @@ def list_review(hub: Service, limit: Limit = 50, offset: Offset = 0) -> ReviewPa
 
 
 @router.post("/review/{pair_id}/approve")
-def approve_pair(pair_id: RowId, hub: Service, body: Decision | None = None) -> Approved:
-    """Approve a pair: merge its persons in the hub (the older survives; vendors untouched)."""
-    by = (body or Decision()).by
+def approve_pair(pair_id: RowId, hub: Service, body: Approval | None = None) -> Approved:
+    """Approve a pair: merge its persons in the hub (the older survives).
+
+    With ``vendor_merge``, the person's duplicate records in each vendor are merged too.
+    """
+    decision = body or Approval()
     with hub.sessions.begin() as session:
         try:
-            outcome = approve(session, pair_id, by, hub.now(), connectors=_connectors(hub))
+            outcome = approve(session, pair_id, decision.by, hub.now(), connectors=_connectors(hub))
         except (ReviewNotFoundError, MergeError) as exc:
             raise _http(exc) from None
+        merged = (
+            merge_in_vendors(
+                session,
+                outcome.merge.survivor_id,
+                config=hub.config,
+                plugins=hub.plugins,
+                now=hub.now(),
+            )
+            if decision.vendor_merge
+            else []
+        )
         pair = session.get(ReviewPair, pair_id)
         assert pair is not None
-        return Approved(review=_review(session, pair), merge=_merge(outcome.merge))
+        return Approved(
+            review=_review(session, pair),
+            merge=_merge(outcome.merge),
+            vendor_merges=[VendorMergePublic(**vars(m)) for m in merged],
+        )
 
 
 @router.post("/review/{pair_id}/reject")
