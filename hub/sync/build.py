@@ -111,6 +111,15 @@ def build_pair(
         raise ConfigError(f"no sync pair named {pair_name!r} ({known})")
     pair = config.sync_pairs[pair_name]
     mappings = load_pair_mappings(config, pair_name, plugins)
+    rules = None
+    if pair.rules:
+        path = Path(pair.rules) if Path(pair.rules).is_absolute() else _root(config) / pair.rules
+        rules = load_rules(path)
+    connectors = {c: config.connections[c].connector for c in (pair.crm, pair.ats)}
+    # everything that can fail on a configuration mistake comes before a connector is opened
+    matcher, release = _matcher(
+        config, pair_name, sessions=sessions, now=now, root=_root(config), connectors=connectors
+    )
     opened: list[Connector] = []
     sides: dict[str, Side] = {}
     for system in ("crm", "ats"):
@@ -143,14 +152,6 @@ def build_pair(
             if m.spec.connector == ats.connector.spec.name and m.spec.canonical == "application"
         ),
         None,
-    )
-    rules = None
-    if pair.rules:
-        path = Path(pair.rules) if Path(pair.rules).is_absolute() else _root(config) / pair.rules
-        rules = load_rules(path)
-    connectors = {s.connection: s.connector.spec.name for s in sides.values()}
-    matcher, release = _matcher(
-        config, pair_name, sessions=sessions, now=now, root=_root(config), connectors=connectors
     )
     sync = PairSync(
         pair_name,
