@@ -29,6 +29,7 @@ from hub.models import Application, ChangeEvent, Job
 from hub.models import Person as HubPerson
 from hub.models.events import ChangeKind
 from hub.models.job import Stage
+from hub.persons import absorbed_ids
 from hub.rules import (
     EmitEvent,
     Evaluation,
@@ -238,7 +239,7 @@ class Transitions:
             if not ids:
                 break
             after = ids[-1]
-            for person_id in ids:
+            for person_id in sorted(set(ids) - absorbed_ids(session, ids)):
                 self._on_event(session, person_id, tick_event(person_id, now), observed=observed)
         if marker is None:
             session.add(
