@@ -358,6 +358,7 @@ def _config(spec: dict[str, Any]) -> Any:
                     },
                     "lookback": spec["lookback"],
                     "identity": spec.get("identity", "scored"),
+                    **({"rules": str(MAPPINGS / "rules.yaml")} if spec.get("rules") else {}),
                 }
             },
         }
@@ -565,7 +566,8 @@ def part_full_and_incremental(args: argparse.Namespace, workdir: Path, parts: se
                 "edit_candidates": [c["id"] for c in overlap["candidates"][::step_cands]],
                 "profile": args.profile,
                 "tracemalloc": args.tracemalloc,
-                "applications": args.applications,
+                "applications": args.applications or args.rules,
+                "rules": args.rules,
             }
             result = run_worker(spec, workdir)
             print(f"sync worker ran code {result['version']}")
@@ -768,6 +770,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", default=None, help="cProfile the full sync to this file")
     parser.add_argument(
         "--applications", action="store_true", help="also map Greenhouse applications"
+    )
+    parser.add_argument(
+        "--rules",
+        action="store_true",
+        help="run the shipped transition rules in the pair (implies --applications)",
     )
     parser.add_argument(
         "--tracemalloc", action="store_true", help="list what the full sync still holds"

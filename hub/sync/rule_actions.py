@@ -36,6 +36,7 @@ from hub.rules import (
     SetAtsFields,
     SetCrmProperties,
 )
+from hub.rules.properties import is_backward_lifecycle_move
 from hub.store.repo import link_record
 from hub.store.rule_tables import RecordState, RuleAction
 from hub.store.tables import LedgerEntry, Link, Person
@@ -378,6 +379,7 @@ class RuleActionRunner:
             for plan in plans:
                 for entry, status, result in plan.settled:
                     self._settle(session, entry, status, result)
+        self._clear_backward_lifecycle(plans)
         created: dict[str, str] = {}
         for writes in (
             [w for p in plans for w in p.creates],
@@ -396,6 +398,41 @@ class RuleActionRunner:
                             self._settle(session, entry, "skipped", "the prospect was not created")
             if ready:
                 self._write(session, ready, report=report, dirty=dirty, created=created)
+
+    def _clear_backward_lifecycle(self, plans: list[_Plan]) -> None:
+        """Clear the lifecycle stage first wherever the contact's current one is further on.
+
+        The rule decided from the state the hub last saw; the vendor's value now decides (a
+        contact the hub created in this run, or moved on since, has a stage the rule never saw).
+        """
+        setting = [
+            w
+            for plan in plans
+            for w in plan.crm
+            if (w.op.data.get("properties") or {}).get("lifecyclestage")
+        ]
+        if not setting:
+            return
+        ids = sorted({str(w.op.external_id) for w in setting})
+        current = {
+            r.external_id: (r.data.get("properties") or {}).get("lifecyclestage")
+            for r in self.crm.connector.fetch(self.crm.object_type, ids)
+        }
+        for plan in plans:
+            cleared = {w.op.external_id for w in plan.crm_clear}
+            for write in plan.crm:
+                contact = str(write.op.external_id)
+                target = (write.op.data.get("properties") or {}).get("lifecyclestage")
+                if (
+                    target
+                    and contact not in cleared
+                    and is_backward_lifecycle_move(current.get(contact), target)
+                ):
+                    clear = {"lifecyclestage": ""}
+                    plan.crm_clear.append(
+                        self._crm_write(write.person_id, contact, clear, [], step=1)
+                    )
+                    cleared.add(contact)
 
     def _fill_new_candidate(self, write: _Write, created: dict[str, str]) -> None:
         new_id = created.get(write.person_id)

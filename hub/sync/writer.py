@@ -17,13 +17,14 @@ from typing import Any, Literal, cast
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from hub.connector import WriteOp, WriteResult
+from hub.connector import VendorRecord, WriteOp, WriteResult
+from hub.dedup.normalise.email import WEAK_MARK, normalise_email
 from hub.failpoints import failpoint
 from hub.models import ExternalRef
 from hub.store.repo import link_records, table_of, upsert_rows
 from hub.store.tables import LedgerEntry, Link
 from hub.sync.events import emit_sync_failed, person_refs
-from hub.sync.fields import flatten, unflatten, value_hash
+from hub.sync.fields import FieldMap, flatten, unflatten, value_hash
 from hub.sync.golden import load_golden
 from hub.sync.pairing import Side
 from hub.sync.planner import PolicySet, plan_outbound
@@ -90,14 +91,12 @@ class OutboundWriter:
     ) -> None:
         with transaction(session, dry_run):
             golden = load_golden(session, person_ids)
-            links = self._links(session, side, person_ids)
+            links, siblings = self._links(session, side, person_ids)
             others = self._linked_elsewhere(session, side, person_ids)
+        wanted = set(links.values()) | {i for ids in siblings.values() for i in ids}
         current = (
-            {
-                r.external_id: r
-                for r in side.connector.fetch(side.object_type, sorted(set(links.values())))
-            }
-            if links
+            {r.external_id: r for r in side.connector.fetch(side.object_type, sorted(wanted))}
+            if wanted
             else {}
         )
         planned: list[PlannedWrite] = []
@@ -106,6 +105,10 @@ class OutboundWriter:
                 continue  # never write an erased person anywhere
             fields = golden[person_id].fields
             external_id = links.get(person_id)
+            if person_id in siblings:
+                fields = _without_siblings_emails(
+                    fields, [current.get(i) for i in siblings[person_id]], side
+                )
             if external_id is not None:
                 record = current.get(external_id)
                 seen = side.mapping.to_canonical(record.data).value if record else None
@@ -275,7 +278,10 @@ class OutboundWriter:
         _expire(session, [item.op.idempotency_key for item in todo])
         link_records(session, created, now=self.now())
 
-    def _links(self, session: Session, side: Side, person_ids: Sequence[str]) -> dict[str, str]:
+    def _links(
+        self, session: Session, side: Side, person_ids: Sequence[str]
+    ) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Each person's oldest record on the side, and its other records there (duplicates)."""
         # By person only, then filtered here: with the side in the WHERE clause SQLite picks
         # the (connection, object type, external id) index and scans the whole side per call.
         rows = session.execute(
@@ -284,10 +290,14 @@ class OutboundWriter:
             .order_by(Link.id)
         )
         links: dict[str, str] = {}
+        siblings: dict[str, list[str]] = {}
         for person_id, external_id, connection, object_type in rows:
             if connection == side.connection and object_type == side.object_type:
-                links.setdefault(person_id, external_id)  # duplicates in one system: the oldest
-        return links
+                if person_id in links:  # duplicates in one system: the oldest is written
+                    siblings.setdefault(person_id, []).append(external_id)
+                else:
+                    links[person_id] = external_id
+        return links, siblings
 
     def _linked_elsewhere(
         self, session: Session, side: Side, person_ids: Sequence[str]
@@ -321,6 +331,32 @@ def _expire(session: Session, keys: Sequence[str]) -> None:
         stale = session.identity_map.get(Session.identity_key(LedgerEntry, key))
         if stale is not None:
             session.expire(stale)
+
+
+def _without_siblings_emails(
+    fields: FieldMap, records: Sequence[VendorRecord | None], side: Side
+) -> FieldMap:
+    """The golden fields less the emails of the person's other records in the same system.
+
+    A person may hold two records of one system (duplicates the hub linked). Each keeps its own
+    addresses: a vendor such as HubSpot refuses an address another of its records holds, and
+    moving addresses between duplicates is a merge, which only an approval asks for.
+    """
+    theirs: set[str] = set()
+    for record in records:
+        seen = side.mapping.to_canonical(record.data).value if record is not None else None
+        if seen is not None:
+            theirs |= {_address(e.address) for e in seen.emails}
+    emails = fields.get("emails")
+    if not theirs or not emails:
+        return fields
+    kept = tuple(e for e in emails if _address(dict(e).get("address", "")) not in theirs)
+    return {**fields, "emails": kept}
+
+
+def _address(address: Any) -> str:
+    folded = normalise_email(str(address))
+    return folded[0].removeprefix(WEAK_MARK) if folded else str(address).strip().casefold()
 
 
 def _contained(payload: Any, record: Any) -> bool:

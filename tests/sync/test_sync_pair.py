@@ -189,3 +189,31 @@ def test_reconcile_reports_drift_and_apply_repairs_it(world, tmp_path):
     assert "unlinked in greenhouse" in result.output
     assert state.tables["candidates"][int(edited)]["title"] == "Chief Drift Officer"
     assert reconcile(world["sync"]).clean
+
+
+def test_duplicates_linked_to_one_person_keep_their_own_emails(world):
+    """Two CRM contacts of one person: neither is sent the other's address (HubSpot would
+    refuse it with a 409, and moving addresses between duplicates is a merge)."""
+    world["sync"].run()
+    with world["sessions"]() as session:
+        rows = session.execute(
+            select(Link.person_id, Link.external_id)
+            .where(Link.connection == "hubspot")
+            .order_by(Link.id)
+        ).all()
+    (keeper, first), (absorbed, second) = rows[0], next(r for r in rows[1:] if r[0] != rows[0][0])
+    with world["sessions"].begin() as session:
+        link = session.scalar(select(Link).where(Link.external_id == second))
+        link.person_id = keeper  # the hub now holds both contacts as one person
+        person = session.get(Person, keeper)
+        other = session.get(Person, absorbed)
+        person.data = {**person.data, "emails": [*person.data["emails"], *other.data["emails"]]}
+    report = world["sync"].run(full=True)
+    assert report.counts.get("hubspot.contact.write_errors", 0) == 0
+    store = world["hs_app"].state.emulator.store
+    emails = {
+        c: store.contacts[int(c)].properties.get("hs_additional_emails") or ""
+        for c in (first, second)
+    }
+    theirs = store.contacts[int(second)].properties["email"]
+    assert theirs not in emails[first]
