@@ -141,6 +141,11 @@ class HubConfig(_Strict):
     source: str = Field(default="", exclude=True)
 
     @property
+    def connector_names(self) -> dict[str, str]:
+        """Connection name → connector name (events and payloads name the vendor)."""
+        return {name: conn.connector for name, conn in self.connections.items()}
+
+    @property
     def embedded_queue(self) -> bool:
         """True when no Redis is configured and jobs run in-process."""
         return not self.redis_url

@@ -18,6 +18,7 @@ from hub.store.rule_tables import RecordState
 from hub.store.tables import Link
 from hub.store.tables import Person as PersonRow
 from hub.sync.fields import unflatten
+from hub.sync.transitions import ats_state, open_applications
 
 __all__ = ["with_hub_state"]
 
@@ -63,11 +64,9 @@ def with_hub_state(session: Session, ctx: RuleContext, *, rules: RuleSet) -> Rul
     if not ctx.crm:
         update["crm"] = _contact_state(session, row.id)
     if not ctx.ats:
-        update["ats"] = {
-            "tags": list(person.tags),
-            "source": person.source,
-            "active_applications": _active(session, row.id, besides=event.external_id),
-        }
+        update["ats"] = ats_state(
+            person, open_applications(session, row.id, besides=event.external_id)
+        )
     if ctx.application is None and app_state is not None:
         state = app_state.state
         application = Application(
@@ -103,15 +102,3 @@ def _contact_state(session: Session, person_id: str) -> dict[str, Any]:
         .limit(1)
     )
     return dict(state or {})
-
-
-def _active(session: Session, person_id: str, *, besides: str) -> int:
-    """The person's other open candidate applications."""
-    states = session.scalars(
-        select(RecordState.state).where(
-            RecordState.person_id == person_id,
-            RecordState.object_type == "application",
-            RecordState.external_id != besides,
-        )
-    )
-    return sum(1 for s in states if s.get("status") == "active" and not s.get("prospect"))

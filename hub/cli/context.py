@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
+from sqlalchemy.orm import Session
 
+from hub.cli.errors import reported_errors
 from hub.config import HubConfig, load_config
 from hub.plugins import HubPlugins
+from hub.store.open import open_store
 
-__all__ = ["CliState", "state"]
+__all__ = ["CliState", "state", "store_session"]
 
 
 @dataclass
@@ -43,3 +48,16 @@ def state(ctx: typer.Context) -> CliState:
     if not isinstance(root.obj, CliState):
         root.obj = CliState()
     return root.obj
+
+
+@contextmanager
+def store_session(ctx: typer.Context) -> Iterator[tuple[HubConfig, Session]]:
+    """The config and one committed transaction on the store; errors become exit codes."""
+    with reported_errors():
+        config = state(ctx).config
+        engine, sessions = open_store(config)
+        try:
+            with sessions.begin() as session:
+                yield config, session
+        finally:
+            engine.dispose()

@@ -18,9 +18,8 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.cli.context import state
+from hub.cli.context import state, store_session
 from hub.cli.errors import reported_errors
-from hub.cli.persons import connector_names, store_session
 from hub.dedup.clustering import Clustering
 from hub.dedup.scan import Scan
 from hub.dedup.scoring import Outcome
@@ -305,7 +304,7 @@ def _decide(
     with store_session(ctx) as (config, session):
         if approve_id is not None:
             outcome = approve(
-                session, approve_id, by, datetime.now(UTC), connectors=connector_names(config)
+                session, approve_id, by, datetime.now(UTC), connectors=config.connector_names
             )
             merge = outcome.merge
             message = (

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from hub.cli.context import state
-from hub.cli.errors import reported_errors
+from hub.cli.context import store_session
 from hub.cli.person_show import show
-from hub.config import HubConfig
 from hub.persons import list_merges, split
-from hub.store.open import open_store
 
-__all__ = ["app", "connector_names", "store_session"]
+__all__ = ["app"]
 
 app = typer.Typer(
     help="Hub persons: a person's links and timeline, merge history and splits.",
@@ -31,24 +25,6 @@ console = Console(highlight=False)
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-@contextmanager
-def store_session(ctx: typer.Context) -> Iterator[tuple[HubConfig, Session]]:
-    """The config and one committed transaction on the store; errors become exit codes."""
-    with reported_errors():
-        config = state(ctx).config
-        engine, sessions = open_store(config)
-        try:
-            with sessions.begin() as session:
-                yield config, session
-        finally:
-            engine.dispose()
-
-
-def connector_names(config: HubConfig) -> dict[str, str]:
-    """Connection name → connector name, so events name the vendor records."""
-    return {name: conn.connector for name, conn in config.connections.items()}
 
 
 @app.command("merges")

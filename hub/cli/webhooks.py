@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -12,14 +10,12 @@ import redis
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from hub.cli.context import state
+from hub.cli.context import state, store_session
 from hub.cli.errors import reported_errors
 from hub.config import HubConfig, parse_duration
 from hub.errors import HubError
 from hub.queue import JobQueues, WorkerContext, drain_jobs, queue_connection, set_context
-from hub.store.open import open_store
 from hub.webhooks import outbox, subscriptions
 from hub.webhooks.dispatcher import dispatch_due, ring_doorbell
 from hub.webhooks.settings import webhook_settings
@@ -39,19 +35,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@contextmanager
-def _session(ctx: typer.Context) -> Iterator[tuple[HubConfig, Session]]:
-    """The config and one committed transaction on the store; errors become exit codes."""
-    with reported_errors():
-        config = state(ctx).config
-        engine, sessions = open_store(config)
-        try:
-            with sessions.begin() as session:
-                yield config, session
-        finally:
-            engine.dispose()
-
-
 @app.command("add")
 def add(
     ctx: typer.Context,
@@ -62,7 +45,7 @@ def add(
     description: Annotated[str, typer.Option(help="What this subscription is for.")] = "",
 ) -> None:
     """Subscribe a URL to events; prints its signing secret, which is never shown again."""
-    with _session(ctx) as (config, session):
+    with store_session(ctx) as (config, session):
         require_https = webhook_settings(config).require_https
         created = subscriptions.create_subscription(
             session, url, event, now=_now(), description=description, require_https=require_https
@@ -80,7 +63,7 @@ def list_command(
 ) -> None:
     """List subscriptions (secrets are never listed)."""
     table = Table("id", "url", "events", "enabled", "description")
-    with _session(ctx) as (_, session):
+    with store_session(ctx) as (_, session):
         rows, total = subscriptions.list_subscriptions(session, limit=limit, offset=offset)
         for sub in rows:
             enabled = "yes" if sub.enabled else f"no ({sub.disabled_reason})"
@@ -92,7 +75,7 @@ def list_command(
 @app.command("show")
 def show(ctx: typer.Context, subscription_id: IdArgument) -> None:
     """Show one subscription, its secrets' expiry and its deliveries by status."""
-    with _session(ctx) as (_, session):
+    with store_session(ctx) as (_, session):
         sub = subscriptions.get_subscription(session, subscription_id)
         secrets = subscriptions.active_secrets(session, sub.id, now=_now())
         counts = {
@@ -117,7 +100,7 @@ def show(ctx: typer.Context, subscription_id: IdArgument) -> None:
 @app.command("disable")
 def disable(ctx: typer.Context, subscription_id: IdArgument) -> None:
     """Stop delivering to a subscription; its deliveries wait until it is enabled."""
-    with _session(ctx) as (_, session):
+    with store_session(ctx) as (_, session):
         subscriptions.set_enabled(session, subscription_id, False, now=_now())
     console.print(f"{subscription_id} disabled")
 
@@ -125,7 +108,7 @@ def disable(ctx: typer.Context, subscription_id: IdArgument) -> None:
 @app.command("enable")
 def enable(ctx: typer.Context, subscription_id: IdArgument) -> None:
     """Resume delivering to a subscription (also after an automatic disable)."""
-    with _session(ctx) as (config, session):
+    with store_session(ctx) as (config, session):
         subscriptions.set_enabled(session, subscription_id, True, now=_now())
     console.print(f"{subscription_id} enabled")
     _ring(config)
@@ -134,7 +117,7 @@ def enable(ctx: typer.Context, subscription_id: IdArgument) -> None:
 @app.command("remove")
 def remove(ctx: typer.Context, subscription_id: IdArgument) -> None:
     """Delete a subscription with its secrets and delivery log."""
-    with _session(ctx) as (_, session):
+    with store_session(ctx) as (_, session):
         subscriptions.remove_subscription(session, subscription_id)
     console.print(f"{subscription_id} removed")
 
@@ -148,7 +131,7 @@ def rotate_secret(
     ] = None,
 ) -> None:
     """Make a new secret; the old one keeps signing beside it for the grace period."""
-    with _session(ctx) as (config, session):
+    with store_session(ctx) as (config, session):
         period = parse_duration(grace) if grace else webhook_settings(config).rotation_grace
         secret = subscriptions.rotate_secret(session, subscription_id, now=_now(), grace=period)
     typer.echo(f"secret {secret}")
@@ -168,7 +151,7 @@ def deliveries(
     if status is not None and status not in outbox.DELIVERY_STATUSES:
         raise typer.BadParameter(f"choose from {', '.join(outbox.DELIVERY_STATUSES)}")
     table = Table("id", "subscription", "message", "status", "attempts", "next", "last")
-    with _session(ctx) as (_, session):
+    with store_session(ctx) as (_, session):
         rows, total = outbox.list_deliveries(
             session, subscription_id=subscription, status=status, limit=limit
         )
@@ -195,7 +178,7 @@ def replay(
     if (delivery_id is None) == (subscription is None or since is None):
         raise typer.BadParameter("give a DELIVERY_ID, or --subscription and --since")
     count = 0
-    with _session(ctx) as (config, session):
+    with store_session(ctx) as (config, session):
         if delivery_id is not None:
             outbox.replay_delivery(session, delivery_id, now=_now())
             count = 1

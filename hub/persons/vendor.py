@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -26,9 +26,10 @@ from hub.store.tables import LedgerEntry, Link
 __all__ = ["VendorMerge", "merge_in_vendors"]
 
 
-@dataclass(frozen=True)
-class VendorMerge:
+class VendorMerge(BaseModel):
     """One vendor merge asked for: where, which record survived, which went, and how it went."""
+
+    model_config = ConfigDict(frozen=True)
 
     connection: str
     object_type: str
@@ -115,7 +116,14 @@ def merge_in_vendors(
                     )
                 )
             results.append(
-                VendorMerge(connection, object_type, survivor, duplicate, answer.ok, answer.error)
+                VendorMerge(
+                    connection=connection,
+                    object_type=object_type,
+                    survivor=survivor,
+                    duplicate=duplicate,
+                    ok=answer.ok,
+                    error=answer.error,
+                )
             )
     return results
 

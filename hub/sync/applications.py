@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.connector import Connector, VendorRecord
+from hub.connector import VendorRecord
 from hub.models import Application, ExternalRef
 from hub.store.repo import find_person_id
+from hub.sync.catalogue import CatalogueCache
 from hub.sync.fields import FieldMap
 from hub.sync.golden import load_golden, save_golden
 from hub.sync.pairing import Side
@@ -24,9 +25,6 @@ from hub.sync.planner import PolicySet, Provenance, merge_inbound
 from hub.sync.report import SyncReport
 
 __all__ = ["ApplicationStream", "summary_fields"]
-
-# The ATS catalogue object types that name an application's job and stage.
-CATALOGUE = {"job": "job", "stage": "job_interview_stage"}
 
 
 def summary_fields(app: Application, names: dict[str, dict[str, str]]) -> FieldMap:
@@ -50,6 +48,7 @@ class ApplicationStream:
         merge_people: Merges person records (the runner's own batch merge).
         policies: The pair's field policies.
         now: Wall clock.
+        catalogue: The ATS catalogue (job and stage names), read once per run.
     """
 
     def __init__(
@@ -60,27 +59,21 @@ class ApplicationStream:
         merge_people: Callable[..., set[str]],
         policies: PolicySet,
         now: Callable[[], datetime],
+        catalogue: CatalogueCache,
     ) -> None:
         self.side, self.person_side = side, person_side
         self.merge_people, self.policies, self.now = merge_people, policies, now
-        self._names: dict[str, dict[str, str]] | None = None
+        self.catalogue = catalogue
         # Told of every merged batch's applications (the transition rules), if set.
         self.observe: Callable[[Session, list[tuple[Application, str, Any]]], set[str]] | None = (
             None
         )
 
-    def forget_names(self) -> None:
-        """Read the catalogue afresh at the next use (once per run)."""
-        self._names = None
-
     def names(self) -> dict[str, dict[str, str]]:
-        """Job and stage names by id, read from the ATS once."""
-        if self._names is None:
-            until = self.now()
-            self._names = {
-                k: _names_of(self.side.connector, t, until=until) for k, t in CATALOGUE.items()
-            }
-        return self._names
+        """Job and stage names by id, from the ATS catalogue."""
+        catalogue = self.catalogue.get()
+        jobs = {job_id: job.name for job_id, job in catalogue.jobs.items()}
+        return {"job": jobs, "stage": catalogue.stages}
 
     def merge(
         self,
@@ -138,13 +131,3 @@ class ApplicationStream:
             self.merge_people(session, self.person_side, fetched, report=report, run_id=run_id)
             person_id = find_person_id(session, ref)
         return person_id
-
-
-def _names_of(connector: Connector, object_type: str, *, until: datetime) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for page in connector.read_changes(object_type, since=None, until=until):
-        for record in page.records:
-            name: Any = record.data.get("name")
-            if name:
-                names[record.external_id] = str(name)
-    return names

@@ -115,7 +115,7 @@ def build_pair(
     if pair.rules:
         path = Path(pair.rules) if Path(pair.rules).is_absolute() else _root(config) / pair.rules
         rules = load_rules(path)
-    connectors = {c: config.connections[c].connector for c in (pair.crm, pair.ats)}
+    connectors = config.connector_names
     # everything that can fail on a configuration mistake comes before a connector is opened
     matcher, release = _matcher(
         config, pair_name, sessions=sessions, now=now, root=_root(config), connectors=connectors

@@ -40,10 +40,10 @@ from hub.rules.properties import is_backward_lifecycle_move
 from hub.store.repo import link_record
 from hub.store.rule_tables import RecordState, RuleAction
 from hub.store.tables import LedgerEntry, Link, Person
+from hub.sync.catalogue import Catalogue
 from hub.sync.fields import unflatten, value_hash
 from hub.sync.pairing import Side
 from hub.sync.report import SyncReport
-from hub.sync.transitions import Catalogue
 
 __all__ = ["RuleActionRunner"]
 

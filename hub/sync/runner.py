@@ -21,6 +21,7 @@ from hub.rules import RuleSet
 from hub.store.repo import load_cursor, save_cursor
 from hub.store.tables import Person, SyncRun
 from hub.sync.applications import ApplicationStream
+from hub.sync.catalogue import CatalogueCache
 from hub.sync.cursors import advance_cursor, read_window
 from hub.sync.echo import EchoCheck
 from hub.sync.fields import flatten
@@ -94,6 +95,8 @@ class PairSync:
             connectors=connectors,
             person_fields=person_fields,
         )
+        # one read of the ATS's jobs, stages, reasons and pools per run, for all that names them
+        self.catalogue = CatalogueCache(ats.connector, now)
         self.applications = (
             None
             if applications is None
@@ -103,6 +106,7 @@ class PairSync:
                 merge_people=self._merge_batch,
                 policies=policies,
                 now=now,
+                catalogue=self.catalogue,
             )
         )
         self.transitions: Transitions | None = None
@@ -116,6 +120,7 @@ class PairSync:
                 applications=applications,
                 now=now,
                 connectors=connectors,
+                catalogue=self.catalogue,
                 person_fields=person_fields,
             )
             self.rule_actions = RuleActionRunner(
@@ -147,7 +152,7 @@ class PairSync:
         session = self.sessions()
         outer = session.begin() if dry_run else None
         try:
-            self._start_rules(session, run_id=run_id, dry_run=dry_run)
+            self._begin(session, run_id=run_id, dry_run=dry_run)
             for system in ("ats", "crm"):
                 side = self.sides[system]
                 dirty |= self._read_side(
@@ -164,7 +169,6 @@ class PairSync:
                     dirty |= self.transitions.observe_lists(session)
             dirty |= self._unfinished(session, dry_run=dry_run)
             if self.applications is not None:
-                self.applications.forget_names()
                 dirty |= self._read_side(
                     session,
                     self.applications.side,
@@ -200,7 +204,8 @@ class PairSync:
         if self.release_matcher is not None:
             self.release_matcher(committed)
 
-    def _start_rules(self, session: Session, *, run_id: int | None, dry_run: bool) -> None:
+    def _begin(self, session: Session, *, run_id: int | None, dry_run: bool) -> None:
+        self.catalogue.forget()  # the ATS's catalogue is read afresh once per run
         if self.transitions is not None:
             with transaction(session, dry_run):
                 self.transitions.start(session, run_id=run_id)
@@ -236,13 +241,12 @@ class PairSync:
             if self.applications is None:
                 return report
             side, merge = self.applications.side, self.applications.merge
-            self.applications.forget_names()
         else:
             side = self.sides[system]
         session = self.sessions()
         committed = False
         try:
-            self._start_rules(session, run_id=run_id, dry_run=False)
+            self._begin(session, run_id=run_id, dry_run=False)
             records = side.connector.fetch(side.object_type, list(external_ids))
             dirty: set[str] = set()
             for start in range(0, len(records), self.batch_size):

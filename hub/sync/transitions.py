@@ -16,7 +16,7 @@ systems to the state the history implies, but no webhook events are sent for tha
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,11 +24,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.connector import Connector, VendorRecord
+from hub.connector import VendorRecord
 from hub.models import Application, ChangeEvent, Job
 from hub.models import Person as HubPerson
 from hub.models.events import ChangeKind
-from hub.models.job import Stage
 from hub.persons import absorbed_ids
 from hub.rules import (
     EmitEvent,
@@ -44,6 +43,7 @@ from hub.rules.changes import application_changes, application_state, contact_ch
 from hub.rules.paths import is_personal
 from hub.store.rule_tables import RecordState, RuleAction, RuleDecision
 from hub.store.tables import Cursor, Link, Person, SyncRun
+from hub.sync.catalogue import Catalogue, CatalogueCache
 from hub.sync.events import person_refs
 from hub.sync.fields import unflatten
 from hub.sync.pairing import Side
@@ -64,7 +64,7 @@ from hub.webhooks.events import (
 from hub.webhooks.events import VendorRecord as EventRecord
 from hub.webhooks.outbox import emit_event, new_event_id
 
-__all__ = ["Catalogue", "Transitions", "read_catalogue"]
+__all__ = ["Transitions", "ats_state", "open_applications"]
 
 log = logging.getLogger(__name__)
 
@@ -75,69 +75,10 @@ TICK_EVERY = timedelta(days=1)
 
 
 @dataclass
-class Catalogue:
-    """The ATS's jobs (with their stages in order) and rejection reasons, by id."""
-
-    jobs: dict[str, Job] = field(default_factory=dict)
-    stages: dict[str, str] = field(default_factory=dict)
-    reasons: dict[str, str] = field(default_factory=dict)
-    pools: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
-
-    def first_stage(self, job_id: str | None) -> str | None:
-        """The id of a job's first stage."""
-        job = self.jobs.get(job_id or "")
-        return job.stages[0].id if job is not None and job.stages else None
-
-
-def read_catalogue(connector: Connector, *, until: datetime) -> Catalogue:
-    """Read jobs, stages, rejection reasons and prospect pools from the ATS (one pass each)."""
-
-    def records(object_type: str) -> Iterable[VendorRecord]:
-        if object_type not in connector.spec.object_types:
-            return
-        for page in connector.read_changes(object_type, since=None, until=until):
-            yield from page.records
-
-    stages: dict[str, list[Stage]] = {}
-    names: dict[str, str] = {}
-    for record in records("job_interview_stage"):
-        data = record.data
-        if data.get("active", True) is False:
-            continue
-        job_id = str(data.get("job_id"))
-        order = int(data.get("sort_order") or 0)
-        name = str(data.get("name") or "")
-        names[record.external_id] = name
-        stages.setdefault(job_id, []).append(
-            Stage(id=record.external_id, name=name, order=order, job_id=job_id)
-        )
-    jobs = {}
-    for record in records("job"):
-        ordered = tuple(sorted(stages.get(record.external_id, []), key=lambda s: s.order))
-        jobs[record.external_id] = Job(
-            id=record.external_id,
-            name=str(record.data.get("name") or record.external_id),
-            status=str(record.data.get("status") or "open"),
-            confidential=bool(record.data.get("confidential")),
-            stages=ordered,
-        )
-    reasons = {r.external_id: str(r.data.get("name") or "") for r in records("rejection_reason")}
-    pools = {
-        r.external_id: (
-            str(r.data.get("name") or ""),
-            {str(s.get("name")): str(s.get("id")) for s in r.data.get("prospect_stages") or []},
-        )
-        for r in records("prospect_pool")
-    }
-    return Catalogue(jobs=jobs, stages=names, reasons=reasons, pools=pools)
-
-
-@dataclass
 class _Observed:
-    """What one batch's observation changed: persons to write out, decisions made."""
+    """What one batch's observation changed: the persons to write out."""
 
     dirty: set[str] = field(default_factory=set)
-    fired: int = 0
 
 
 class Transitions:
@@ -151,6 +92,7 @@ class Transitions:
         applications: The ATS's application stream.
         now: Wall clock.
         connectors: Connection name → connector name, for event payloads.
+        catalogue: The ATS catalogue, read once per run and shared with the application stream.
         person_fields: Personal fields allowed in event payloads.
     """
 
@@ -164,6 +106,7 @@ class Transitions:
         applications: Side | None,
         now: Callable[[], datetime],
         connectors: Mapping[str, str],
+        catalogue: CatalogueCache,
         person_fields: Sequence[str] = (),
     ) -> None:
         self.pair, self.rules = pair, rules
@@ -176,15 +119,13 @@ class Transitions:
         self.referenced = self.watched | _crm_paths(rules) | {rules.settings.nurture_property}
         self.backfill = False
         self.run_id: int | None = None
-        self._catalogue: Catalogue | None = None
-        self.fired = 0
+        self._catalogue = catalogue
 
     # ------------------------------------------------------------------ run lifecycle
 
     def start(self, session: Session, *, run_id: int | None) -> None:
         """Begin a run: the first succeeded run of a pair ends its backfill."""
         self.run_id = run_id
-        self._catalogue = None
         self.backfill = (
             session.scalar(
                 select(SyncRun.id)
@@ -196,9 +137,7 @@ class Transitions:
 
     def catalogue(self) -> Catalogue:
         """The ATS catalogue, read once per run."""
-        if self._catalogue is None:
-            self._catalogue = read_catalogue(self.ats.connector, until=self.now())
-        return self._catalogue
+        return self._catalogue.get()
 
     # ------------------------------------------------------------------ time-based rules
 
@@ -467,7 +406,6 @@ class Transitions:
             session.flush()
             if decision.outcome != "fired":
                 continue
-            self.fired += 1
             log.info("rule %r fired on %s for person %s", decision.rule, ctx.trigger, row.id)
             for position, action in enumerate(decision.actions):
                 status, result = "pending", None
@@ -513,16 +451,8 @@ class Transitions:
     def _ats_state(self, session: Session, person_id: str, person: HubPerson) -> dict[str, Any]:
         active = 0
         if self.applications is not None:
-            for state in session.scalars(
-                select(RecordState.state).where(
-                    RecordState.person_id == person_id,
-                    RecordState.connection == self.applications.connection,
-                    RecordState.object_type == self.applications.object_type,
-                )
-            ):
-                if state.get("status") == "active" and not state.get("prospect"):
-                    active += 1
-        return {"tags": list(person.tags), "source": person.source, "active_applications": active}
+            active = open_applications(session, person_id, connection=self.applications.connection)
+        return ats_state(person, active)
 
     # ------------------------------------------------------------------ outbound events
 
@@ -628,6 +558,26 @@ class Transitions:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def ats_state(person: HubPerson, open_count: int) -> dict[str, Any]:
+    """What rules see as ``ats.*``: the person's tags and source, and their open applications."""
+    return {"tags": list(person.tags), "source": person.source, "active_applications": open_count}
+
+
+def open_applications(
+    session: Session, person_id: str, *, connection: str | None = None, besides: str = ""
+) -> int:
+    """How many open candidate applications (not prospects) the hub last saw for the person."""
+    query = select(RecordState.state).where(
+        RecordState.person_id == person_id,
+        RecordState.object_type == "application",
+        RecordState.external_id != besides,
+    )
+    if connection is not None:
+        query = query.where(RecordState.connection == connection)
+    states = session.scalars(query)
+    return sum(1 for s in states if s.get("status") == "active" and not s.get("prospect"))
 
 
 def _crm_paths(rules: RuleSet) -> set[str]:

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from hub.connector import VendorRecord
+from hub.sync.catalogue import Catalogue
 from hub.sync.rule_actions import RuleActionRunner, _Plan
-from hub.sync.transitions import Catalogue
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 

@@ -8,7 +8,6 @@ state through its public API and the hub's decision log.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,19 +17,16 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.config import HubConfig
-from hub.connector import EmulatorOptions
-from hub.demo.world import sandbox_config
 from hub.plugins import HubPlugins
-from hub.store import create_store_engine, session_factory, upgrade
 from hub.store.rule_tables import RuleAction, RuleDecision
 from hub.store.tables import Link, Person
 from hub.store.webhook_tables import WebhookMessage
-from hub.sync.build import build_pair
 from hub.sync.service import run_pair
 from hub.testing.server import serve_app
 from hub.webhooks.subscriptions import create_subscription
 
-HS_TOKEN = "tok"
+from .worlds import HS_TOKEN, sandbox
+
 RULES = str(Path(__file__).parents[2] / "mappings" / "rules.yaml")
 CRM_PROPS = [
     "candidate_status",
@@ -51,41 +47,17 @@ def _now() -> datetime:
 
 @pytest.fixture
 def world(database_url) -> Iterator[dict[str, Any]]:
-    plugins = HubPlugins.load(environ={})
-    with ExitStack() as stack:
-        gh_app = plugins.connector("greenhouse").emulator(
-            EmulatorOptions(seed=3, people=12, rate_limit=0)
+    with sandbox(database_url, rules=True) as found:
+        config, plugins, engine, sessions = (
+            found["config"],
+            found["plugins"],
+            found["engine"],
+            found["sessions"],
         )
-        hs_app = plugins.connector("hubspot").emulator(
-            EmulatorOptions(
-                seed=4, people=10, rate_limit=0, extra={"access_token": HS_TOKEN, "search_rate": 0}
-            )
-        )
-        gh_url = stack.enter_context(serve_app(gh_app))
-        hs_url = stack.enter_context(serve_app(hs_app))
-        user_id = next(iter(gh_app.state.emulator.state.tables["users"]))
-        config = HubConfig.model_validate(
-            sandbox_config(
-                database_url=database_url,
-                greenhouse_url=gh_url,
-                hubspot_url=hs_url,
-                greenhouse_user=str(user_id),
-                hubspot_token=HS_TOKEN,
-                lookback="0s",
-                rules=True,
-            )
-        )
-        engine = create_store_engine(database_url)
-        upgrade(engine)
-        sessions = session_factory(engine)
         with sessions.begin() as session:  # a subscriber to every event, so the outbox keeps them
             create_subscription(
                 session, "http://127.0.0.1:9/hook", ["*"], now=_now(), require_https=False
             )
-        _, opened = build_pair(config, "main", plugins=plugins, sessions=sessions, now=_now)
-        for connector in opened:
-            connector.setup()
-            connector.close()
 
         def sync(now: Any = _now) -> Any:
             return run_pair(
@@ -99,15 +71,11 @@ def world(database_url) -> Iterator[dict[str, Any]]:
             )
 
         yield {
-            "config": config,
+            **found,
             "sync": sync,
-            "sessions": sessions,
-            "gh": gh_url,
-            "hs": hs_url,
-            "gh_state": gh_app.state.emulator.state,
-            "hs_state": hs_app.state.emulator,
+            "gh_state": found["gh_app"].state.emulator.state,
+            "hs_state": found["hs_app"].state.emulator,
         }
-        engine.dispose()
 
 
 def crm_contact(world: dict[str, Any], contact_id: str) -> dict[str, Any]:
@@ -484,7 +452,6 @@ def test_a_persons_links_fields_and_rule_timeline_from_the_cli_and_the_api(world
 
     from hub.api import create_app
     from hub.cli.app import app as cli
-    from hub.config import HubConfig
 
     world["sync"]()
     app = apply_to_a_job(world)

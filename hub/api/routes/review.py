@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from hub.api.deps import RowId, Service, require_admin
 from hub.api.errors import ErrorBody
 from hub.api.pagination import Limit, Offset
-from hub.api.state import ServiceState
 from hub.persons import (
     MergeError,
     MergeNotFoundError,
@@ -29,7 +28,7 @@ from hub.persons import (
     reject,
     split,
 )
-from hub.persons.vendor import merge_in_vendors
+from hub.persons.vendor import VendorMerge, merge_in_vendors
 from hub.store.dedup_tables import PersonMerge, ReviewPair
 from hub.store.tables import Link, Person
 
@@ -56,17 +55,6 @@ class Approval(Decision):
     """
 
     vendor_merge: bool = False
-
-
-class VendorMergePublic(BaseModel):
-    """One vendor merge made on approval: the record kept and the one merged into it."""
-
-    connection: str
-    object_type: str
-    survivor: str
-    duplicate: str
-    ok: bool
-    error: str | None = None
 
 
 class VendorLink(BaseModel):
@@ -135,7 +123,7 @@ class Approved(BaseModel):
 
     review: ReviewPublic
     merge: MergePublic
-    vendor_merges: list[VendorMergePublic] = Field(default_factory=list)
+    vendor_merges: list[VendorMerge] = Field(default_factory=list)
 
 
 class Split(BaseModel):
@@ -164,7 +152,9 @@ def approve_pair(pair_id: RowId, hub: Service, body: Approval | None = None) -> 
     decision = body or Approval()
     with hub.sessions.begin() as session:
         try:
-            outcome = approve(session, pair_id, decision.by, hub.now(), connectors=_connectors(hub))
+            outcome = approve(
+                session, pair_id, decision.by, hub.now(), connectors=hub.config.connector_names
+            )
         except (ReviewNotFoundError, MergeError) as exc:
             raise _http(exc) from None
         merged = (
@@ -183,7 +173,7 @@ def approve_pair(pair_id: RowId, hub: Service, body: Approval | None = None) -> 
         return Approved(
             review=_review(session, pair),
             merge=_merge(outcome.merge),
-            vendor_merges=[VendorMergePublic(**vars(m)) for m in merged],
+            vendor_merges=merged,
         )
 
 
@@ -229,10 +219,6 @@ def _http(exc: Exception) -> HTTPException:
     # a missing pair or merge is 404; a decision the state does not allow is a conflict
     status = 404 if isinstance(exc, ReviewNotFoundError | MergeNotFoundError) else 409
     return HTTPException(status, str(exc))
-
-
-def _connectors(hub: ServiceState) -> dict[str, str]:
-    return {name: conn.connector for name, conn in hub.config.connections.items()}
 
 
 def _review(session: Session, pair: ReviewPair) -> ReviewPublic:
