@@ -15,6 +15,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers (the API) run beside the writer (a sync); foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses no
+    # committed transaction, a power cut may lose the last few (PostgreSQL is the store for
+    # that). FULL cost 11 ms per commit on this project's CI machine.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 

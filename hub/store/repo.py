@@ -76,6 +76,21 @@ def upsert_rows(
     session.execute(statement, list(rows))
 
 
+def insert_missing_rows(
+    session: Session,
+    model: type[DeclarativeBase],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    keys: Sequence[str],
+) -> None:
+    """Insert rows, skipping those whose ``keys`` already exist (``ON CONFLICT DO NOTHING``)."""
+    if not rows:
+        return
+    dialect = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = dialect(table_of(model)).on_conflict_do_nothing(index_elements=list(keys))
+    session.execute(statement, list(rows))
+
+
 def create_person(
     session: Session, *, now: datetime, data: dict[str, Any], status: str | None = None
 ) -> Person:

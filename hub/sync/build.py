@@ -8,33 +8,32 @@ from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import HubConfig
 from hub.connector import Connector, ConnectorContext
+from hub.dedup.weights import Weights
 from hub.dedupe_io import load_match_spec
 from hub.errors import ConfigError
 from hub.mapping.loader import LoadedMapping, load_mapping, vendor_models_of
 from hub.mapping.transforms import builtin_registry
 from hub.plugins import HubPlugins
 from hub.rules_io import load_rules
-from hub.store.tables import Person
 from hub.sync.identity import EmailMatcher, Matcher
 from hub.sync.pairing import Side, merge_policies
 from hub.sync.runner import PairSync
-from hub.sync.scored import ScoredMatcher, golden_fields
+from hub.sync.scored import ScoredMatcher
 
 __all__ = ["build_pair", "load_pair_mappings"]
 
 # The vendor object that is the person, per system, until mappings say so themselves.
 PERSON_OBJECTS = {"crm": "contact", "ats": "candidate"}
 SHIPPED_MATCH = Path(__file__).resolve().parents[2] / "mappings" / "match.persons.yaml"
-# A process keeps each pair's scored index between runs, adding the persons created since; it is
-# rebuilt from the store after this long, to take in what other processes changed.
-MATCHER_TTL = timedelta(minutes=10)
-_MATCHERS: dict[tuple[str, str, str], tuple[ScoredMatcher, datetime, datetime, float]] = {}
-_MATCHERS_LOCK = threading.Lock()
+# A process keeps the weights it estimated for each pair's scored matcher (estimating reads a
+# sample of the store), and estimates them again after this long.
+WEIGHTS_TTL = timedelta(minutes=10)
+_WEIGHTS: dict[tuple[str, str, str], tuple[Weights, datetime, float]] = {}
+_WEIGHTS_LOCK = threading.Lock()
 _MAPPINGS: dict[tuple[str, int, int], LoadedMapping] = {}
 _MAPPINGS_LOCK = threading.Lock()
 
@@ -117,7 +116,7 @@ def build_pair(
         rules = load_rules(path)
     connectors = config.connector_names
     # everything that can fail on a configuration mistake comes before a connector is opened
-    matcher, release = _matcher(
+    matcher = _matcher(
         config, pair_name, sessions=sessions, now=now, root=_root(config), connectors=connectors
     )
     opened: list[Connector] = []
@@ -168,7 +167,6 @@ def build_pair(
         rules=rules,
         propagate_erasure=pair.propagate_erasure,
     )
-    sync.release_matcher = release
     return sync, opened
 
 
@@ -185,19 +183,18 @@ def _matcher(
     now: Callable[[], datetime],
     root: Path,
     connectors: dict[str, str],
-) -> tuple[Matcher, Callable[[bool], None] | None]:
-    """The pair's identity matcher, and what to call when the run is over (kept or not).
+) -> Matcher:
+    """The pair's identity matcher.
 
-    A scored index is kept per process between runs, taking in the persons created since; it
-    is handed back only by a run that committed everything it learnt (not a dry run, not a
-    failed one), so it never holds a person the store does not.
+    The scored matcher's index is in the store; loading it indexes the persons it lacks (an
+    upgraded store, an edited match config) and commits that.
 
     Raises:
         ConfigError: The match config is missing or invalid.
     """
     pair = config.sync_pairs[pair_name]
     if pair.identity == "email":
-        return EmailMatcher(), None
+        return EmailMatcher()
     path = SHIPPED_MATCH if pair.match is None else Path(pair.match)
     if not path.is_absolute():
         path = root / path
@@ -205,30 +202,18 @@ def _matcher(
         stamp = path.stat().st_mtime
     except OSError as exc:
         raise ConfigError(f"sync pair {pair_name!r}: match config {path}: {exc.strerror}") from None
+    spec = load_match_spec(path)
     key = (config.database_url, pair_name, str(path))
     moment = now()
-    with _MATCHERS_LOCK:
-        cached = _MATCHERS.pop(key, None)
+    with _WEIGHTS_LOCK:
+        cached = _WEIGHTS.get(key)
+    weights = None
+    if cached is not None and cached[2] == stamp and moment - cached[1] <= WEIGHTS_TTL:
+        weights = cached[0]
     with sessions() as session:
-        if cached is None or cached[3] != stamp or moment - cached[1] > MATCHER_TTL:
-            spec = load_match_spec(path)
-            matcher = ScoredMatcher.load(session, spec, now=now, connectors=connectors)
-            built = moment
-        else:
-            matcher, built, seen, _ = cached
-            # persons other processes created since the last run join the index
-            rows = session.execute(
-                select(Person.id, Person.data).where(
-                    Person.created_at >= seen, Person.erased_at.is_(None)
-                )
-            )
-            matcher.add_all((pid, golden_fields(data or {})) for pid, data in rows)
-
-    def release(committed: bool) -> None:
-        with _MATCHERS_LOCK:
-            if committed:
-                _MATCHERS[key] = (matcher, built, moment, stamp)
-            else:  # it may know persons the store never got
-                _MATCHERS.pop(key, None)
-
-    return matcher, release
+        matcher = ScoredMatcher.load(session, spec, now=now, connectors=connectors, weights=weights)
+        session.commit()
+    if matcher.estimated:
+        with _WEIGHTS_LOCK:
+            _WEIGHTS[key] = (matcher.weights, moment, stamp)
+    return matcher

@@ -13,7 +13,6 @@ record (:func:`match_batch`).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +35,6 @@ __all__ = [
     "Matcher",
     "Resolution",
     "identity_keys",
-    "interned_ids",
     "match_batch",
 ]
 
@@ -102,16 +100,6 @@ def match_batch(matcher: Matcher, session: Session, persons: Sequence[Person]) -
     if isinstance(matcher, BatchMatcher):
         return matcher.resolve_batch(session, persons)
     return _RecordByRecord(matcher, session)
-
-
-def interned_ids(person_ids: Iterable[str]) -> set[str]:
-    """Person ids read from the store, sharing the strings of the same ids already in memory.
-
-    A run keeps the ids of every person it changed until it writes them out; a new person's
-    id is interned when made, so reading those ids again (``PairSync._unfinished``) costs a
-    set entry each instead of another string.
-    """
-    return {sys.intern(pid) for pid in person_ids}
 
 
 def identity_keys(person: Person) -> set[str]:
@@ -304,7 +292,7 @@ class IdentityBatch:
     def new_person(self) -> str:
         """A new person's id (inserted by the caller, or at once for a record-by-record matcher)."""
         if self.deferred:
-            person_id = sys.intern(new_person_id())  # see interned_ids
+            person_id = new_person_id()
             self.new.add(person_id)
         else:
             person_id = create_person(self.session, now=self.now, data={}).id

@@ -26,7 +26,7 @@ from hub.sync.cursors import advance_cursor, read_window
 from hub.sync.echo import EchoCheck
 from hub.sync.fields import flatten
 from hub.sync.golden import GoldenBatch
-from hub.sync.identity import IdentityBatch, Matcher, interned_ids
+from hub.sync.identity import IdentityBatch, Matcher
 from hub.sync.pairing import Side
 from hub.sync.planner import PolicySet, Provenance, merge_inbound
 from hub.sync.report import PlannedWrite, SyncReport
@@ -85,8 +85,6 @@ class PairSync:
         self.lookback = lookback
         self.batch_size = batch_size
         self.propagate_erasure = propagate_erasure
-        # Told whether a run committed all it learnt, so a kept identity index stays true.
-        self.release_matcher: Callable[[bool], None] | None = None
         connectors = {s.connection: s.connector.spec.name for s in (crm, ats)}
         self.writer = OutboundWriter(
             policies=policies,
@@ -146,18 +144,16 @@ class PairSync:
             listener: Told of every count as it happens (progress bars).
         """
         report = SyncReport(listener=listener)
-        committed = False
         started = self.now()
-        dirty: set[str] = set()
         session = self.sessions()
         outer = session.begin() if dry_run else None
         try:
             self._begin(session, run_id=run_id, dry_run=dry_run)
+            since = self._last_success(session, dry_run=dry_run)
             for system in ("ats", "crm"):
-                side = self.sides[system]
-                dirty |= self._read_side(
+                self._read_side(
                     session,
-                    side,
+                    self.sides[system],
                     started=started,
                     full=full,
                     report=report,
@@ -166,10 +162,9 @@ class PairSync:
                 )
             if self.transitions is not None:
                 with transaction(session, dry_run):
-                    dirty |= self.transitions.observe_lists(session)
-            dirty |= self._unfinished(session, dry_run=dry_run)
+                    self.transitions.observe_lists(session)
             if self.applications is not None:
-                dirty |= self._read_side(
+                self._read_side(
                     session,
                     self.applications.side,
                     started=started,
@@ -181,28 +176,25 @@ class PairSync:
                 )
             if self.transitions is not None:
                 with transaction(session, dry_run):
-                    dirty |= self.transitions.tick(session)
+                    self.transitions.tick(session)
+            # Every person this run changed has a newer ``updated_at``; so has every person an
+            # earlier run changed but never wrote out (it crashed or failed after committing a
+            # batch, and the rerun's cursors no longer reach those records). They are read
+            # back from the store a page at a time, never held in memory all at once.
             self.writer.write_out(
                 session,
                 [self.sides["crm"], self.sides["ats"]],
-                sorted(dirty),
+                self._changed_since(session, since, dry_run=dry_run),
                 report=report,
                 dry_run=dry_run,
             )
             if not dry_run:
                 self._execute_rules(session, report=report)
-            committed = not dry_run
         finally:
             if outer is not None:
                 outer.rollback()
             session.close()
-            self._release(committed)
         return report
-
-    def _release(self, committed: bool) -> None:
-        """Hand the identity index back: kept while every run committed what it learnt."""
-        if self.release_matcher is not None:
-            self.release_matcher(committed)
 
     def _begin(self, session: Session, *, run_id: int | None, dry_run: bool) -> None:
         self.catalogue.forget()  # the ATS's catalogue is read afresh once per run
@@ -244,7 +236,6 @@ class PairSync:
         else:
             side = self.sides[system]
         session = self.sessions()
-        committed = False
         try:
             self._begin(session, run_id=run_id, dry_run=False)
             records = side.connector.fetch(side.object_type, list(external_ids))
@@ -257,10 +248,8 @@ class PairSync:
             sides = [self.sides["crm"], self.sides["ats"]]
             self.writer.write_out(session, sides, sorted(dirty), report=report, dry_run=False)
             self._execute_rules(session, report=report)
-            committed = True
         finally:
             session.close()
-            self._release(committed)
         return report
 
     def _observe(self, session: Session, side: Side, batch: Sequence[VendorRecord]) -> set[str]:
@@ -280,18 +269,18 @@ class PairSync:
         run_id: int | None,
         dry_run: bool,
         merge: Callable[..., set[str]] | None = None,
-    ) -> set[str]:
+    ) -> None:
         merge_batch = merge or self._merge_batch
         with transaction(session, dry_run):
             stored = None if full else load_cursor(session, side.connection, side.object_type)
         window = read_window(stored=stored, lookback=self.lookback, run_started_at=started)
         ordered = window.since is not None  # full reads come in id order, not time order
         cursor: Cursor | None = stored
-        dirty: set[str] = set()
         for batch in self._batches(side, window.since, window.until):
             with transaction(session, dry_run):
-                dirty |= merge_batch(session, side, batch, report=report, run_id=run_id)
-                dirty |= self._observe(session, side, batch)
+                # what the batch changed is found again by its ``updated_at`` (``_changed_since``)
+                merge_batch(session, side, batch, report=report, run_id=run_id)
+                self._observe(session, side, batch)
                 cursor = advance_cursor(cursor, batch, signpost=started)
                 if ordered and cursor is not None:
                     save_cursor(
@@ -311,7 +300,6 @@ class PairSync:
                     cursor=cursor,
                     now=self.now(),
                 )
-        return dirty
 
     def _batches(
         self, side: Side, since: Cursor | None, until: datetime
@@ -444,22 +432,36 @@ class PairSync:
         identity.link(person_id, record.external_id)
         return person_id
 
-    def _unfinished(self, session: Session, *, dry_run: bool) -> set[str]:
-        """Persons changed since the pair's last succeeded run finished.
+    def _last_success(self, session: Session, *, dry_run: bool) -> datetime | None:
+        """When the pair's last succeeded run finished (``None``: it never succeeded).
 
-        Which persons a run changed is known only in memory until its writes finish; a run that
-        crashed or failed after committing a batch leaves them unwritten, and the rerun's cursors
-        no longer reach them. A succeeded run wrote everything it changed, so only changes after
-        it ended need another look; what is already written plans nothing anyway.
+        A succeeded run wrote out everything it changed, so only persons changed since need a
+        look; what is already written plans nothing anyway.
         """
         with transaction(session, dry_run):
-            since = session.scalar(
+            finished: datetime | None = session.scalar(
                 select(func.max(SyncRun.finished_at)).where(
                     SyncRun.pair == self.name, SyncRun.status == "succeeded"
                 )
             )
-            query = select(Person.id)
+        return finished
+
+    def _changed_since(
+        self, session: Session, since: datetime | None, *, dry_run: bool
+    ) -> Iterator[str]:
+        """Ids of the persons changed since ``since`` (all when ``None``), in id order.
+
+        Read in pages by id (keyset), each in its own short transaction: the writer commits
+        between pages, and the next page starts after the last id seen.
+        """
+        after = ""
+        while True:
+            query = select(Person.id).where(Person.id > after)
             if since is not None:
                 query = query.where(Person.updated_at >= since)
-            # streamed: on a first run this is every person in the store
-            return interned_ids(session.scalars(query.execution_options(yield_per=2000)))
+            with transaction(session, dry_run):
+                page = list(session.scalars(query.order_by(Person.id).limit(self.batch_size * 10)))
+            if not page:
+                return
+            yield from page
+            after = page[-1]

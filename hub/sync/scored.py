@@ -1,7 +1,7 @@
 """The scored matcher: identity resolution for the sync with the dedup engine's match config.
 
 It implements :class:`hub.sync.identity.Matcher`. An incoming vendor record (already mapped to
-a canonical person) is scored against the hub's persons through the dedup blocking index, so
+a canonical person) is scored against the hub's persons sharing one of its blocking keys, so
 matching one record costs a few key lookups and comparisons, never a scan:
 
 - at or above ``thresholds.auto`` with the guard's consent (strong shared evidence, no conflicting
@@ -11,38 +11,51 @@ matching one record costs a few key lookups and comparisons, never a scan:
   :meth:`ScoredMatcher.remember` s the new person's id;
 - below ``review``, it is a new person.
 
-The index is loaded once from the persons' golden records (absorbed and erased persons left
-out) and kept up to date by ``remember``; persons merged away or erased later are checked for
-among a record's candidates only. The identity keys of :class:`EmailMatcher` are still
-written, so the store's ``person_keys`` stay complete whichever matcher runs. It is also a
-:class:`hub.sync.identity.BatchMatcher`: in the sync's batch path the review proposals (which
-name persons the batch inserts at its end) and keys are written by the batch's ``save``.
+The index lives in the store, in ``person_keys`` beside the email keys of
+:class:`EmailMatcher`, so no process holds the hub's persons in memory and every process sees
+the same index:
+
+- ``b:<rule>:<digest>``: a blocking key of the person (a digest, so values never show in it);
+- ``n:<field>:<value>``: a normalised value of the person, every record of it seen so far;
+  candidates are scored from these, and term frequencies are counted from them;
+- ``m:<digest of the spec>``: the person is indexed under this match spec.
+
+Merges move a person's keys to the survivor, splits give them back and erasure deletes them,
+so the index follows all three without a rebuild. Persons without the mark of the current spec
+(an upgraded store, an edited ``match.persons.yaml``, persons written by the email matcher) are
+indexed from their golden records when the matcher loads. A batch of the sync reads what it
+needs in a few queries (:class:`_ScoredBatch`) and writes its new keys in one statement.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from hub.dedup.comparators import level_names
-from hub.dedup.matcher import Matcher as BlockMatcher
+from hub.dedup.blocking import block_caps, key_function
+from hub.dedup.comparators import EXACT, level_names
+from hub.dedup.frequency import frequency_band
+from hub.dedup.patterns import shared_values
 from hub.dedup.records import NormRecord, RawValue, RecordNormaliser, person_fields
 from hub.dedup.scan import Scan, fixed_weights
-from hub.dedup.scoring import Decision, Outcome
+from hub.dedup.scoring import Decision, Outcome, Scorer
 from hub.dedup.spec import FieldSpec, MatchSpec
 from hub.dedup.weights import FieldWeights, Weights
 from hub.models import Person as HubPerson
 from hub.persons.labels import labelled_pairs, spec_with_labels
 from hub.persons.merge import absorbed_ids
 from hub.persons.review import explanation_of, propose
-from hub.store.tables import Person
+from hub.store.repo import insert_missing_rows, table_of
+from hub.store.tables import Person, PersonKey
 from hub.sync.identity import BatchMatcher, EmailMatcher, MatchBatch
 
-__all__ = ["ScoredMatcher", "golden_fields", "starting_weights"]
+__all__ = ["ScoredMatcher", "estimate_weights", "golden_fields", "spec_digest", "starting_weights"]
 
 Fields = dict[str, list[str]]
 # A record matched as new, with the candidates to propose once it has a person id.
@@ -126,10 +139,67 @@ def golden_fields(data: Mapping[str, Any]) -> Fields:
     }
 
 
+_BLOCK, _VALUE, _MARK = "b:", "n:", "m:"
+_CHUNK = 500
+_KEY_COLUMNS = ("key", "person_id")
+# Core columns: the batch's reads need no ORM objects
+_KEYS = table_of(PersonKey).c
+# person_keys.key holds 255 characters: a longer normalised value is not indexed
+_MAX_VALUE = 200
+# persons the weights are estimated from (ids are random, so the first ones by id are a sample)
+_SAMPLE = 20_000
+
+
+def spec_digest(spec: MatchSpec) -> str:
+    """What decides a person's keys: the fields' normalisation and the blocking rules.
+
+    Weights, thresholds and the guard are left out: changing them needs no new index.
+    """
+    parts = {
+        "region": spec.default_region,
+        "weak": sorted(spec.weak_email_domains),
+        "fields": [[name, f.normalise, f.split] for name, f in spec.fields.items()],
+        "blocking": spec.blocking.model_dump(mode="json"),
+    }
+    return hashlib.blake2b(json.dumps(parts).encode(), digest_size=8).hexdigest()
+
+
+def estimate_weights(
+    session: Session, spec: MatchSpec, *, minimum: int, sample: int = _SAMPLE
+) -> Weights | None:
+    """Weights estimated from a sample of the store's persons, as ``hub dedupe scan`` does.
+
+    Args:
+        session: A store session.
+        spec: The match spec.
+        minimum: Fewer persons than this say too little: ``None``.
+        sample: At most this many persons are read (memory stays bounded however large the
+            store grows).
+
+    Returns:
+        The estimated weights, or ``None``.
+    """
+    gone = absorbed_ids(session)
+    rows = session.execute(
+        select(Person.id, Person.data)
+        .where(Person.erased_at.is_(None))
+        .order_by(Person.id)
+        .limit(sample + len(gone))
+    )
+    records = [(pid, golden_fields(data or {}), "") for pid, data in rows if pid not in gone]
+    if len(records) < minimum:
+        return None
+    scan = Scan(spec)
+    scan.normalise(records[:sample])
+    scan.block()
+    scan.compare()
+    return scan.estimate()
+
+
 class ScoredMatcher:
     """Matches vendor records to hub persons by score, guard and thresholds.
 
-    Build it with :meth:`load` (index from the store). ``match`` and ``remember`` follow
+    Build it with :meth:`load`. ``match`` and ``remember`` follow
     :class:`hub.sync.identity.Matcher`; the sync calls ``remember`` for every record it links,
     right after ``match`` for a new one.
 
@@ -150,14 +220,25 @@ class ScoredMatcher:
     ) -> None:
         self.spec = spec
         self.weights = weights
-        self._index = BlockMatcher(spec, weights)
+        self.mark = _MARK + spec_digest(spec)
+        self._normaliser = RecordNormaliser(spec)
+        self._rule_keys = key_function(spec)
+        rules = spec.blocking.rules
+        self._rule_names = [rule.name or f"rule{i}" for i, rule in enumerate(rules)]
+        self._caps = dict(zip(self._rule_names, block_caps(spec), strict=True))
+        self._scorer = Scorer(spec, weights)
+        self._fields = tuple(spec.fields)
+        self._field_index = {name: f for f, name in enumerate(self._fields)}
+        self._counted = tuple(
+            f for f, field in enumerate(spec.fields.values()) if field.term_frequency
+        )
         self._keys = EmailMatcher()
         self._now = now
         self._connectors = dict(connectors or {})
-        self._pending: _Pending = None
-        self._normaliser = RecordNormaliser(spec)
-        # each person's normalised record, so a new record of it extends it without a query
-        self._known: dict[str, NormRecord] = {}
+        self._indexed = 0
+        self._filled = dict.fromkeys(self._counted, 0)
+        self._one: _ScoredBatch | None = None  # record-at-a-time ``match`` awaiting ``remember``
+        self.estimated = False  # weights estimated from the store (worth keeping between runs)
 
     @classmethod
     def load(
@@ -171,71 +252,133 @@ class ScoredMatcher:
         min_records_to_estimate: int = 1000,
         min_labels: int = 30,
     ) -> ScoredMatcher:
-        """Build the index over the store's persons (absorbed and erased ones left out).
+        """The matcher over the store's index, indexing the persons it does not hold yet.
 
-        Weights: those given, else those fixed in the spec, else estimated from the persons
-        (as ``hub dedupe scan`` does) when there are at least ``min_records_to_estimate`` of
-        them, else :func:`starting_weights`. Review decisions feed in: a field with at least
-        ``min_labels`` approved pairs gets its ``m`` from them (:func:`spec_with_labels`).
+        Weights: those given, else those fixed in the spec, else estimated from a sample of the
+        persons (as ``hub dedupe scan`` does) when there are at least
+        ``min_records_to_estimate`` of them, else :func:`starting_weights`. Review decisions
+        feed in: a field with at least ``min_labels`` approved pairs gets its ``m`` from them
+        (:func:`spec_with_labels`).
         """
         labels = labelled_pairs(session)
         if labels:
             spec = spec_with_labels(spec, labels, min_labels=min_labels)
-        gone = absorbed_ids(session)
-        rows = session.execute(
-            select(Person.id, Person.data)
-            .where(Person.erased_at.is_(None))
-            .execution_options(yield_per=5000)
-        )
-        records = [(pid, golden_fields(data or {}), "") for pid, data in rows if pid not in gone]
+        estimated = None
         weights = weights or fixed_weights(spec)
-        if weights is None and len(records) >= min_records_to_estimate:
-            scan = Scan(spec)
-            scan.normalise(records)
-            scan.block()
-            scan.compare()
-            weights = scan.estimate()
-            matcher = cls(spec, weights, now=now, connectors=connectors)
-            for record_id, record in zip(scan.ids, scan.records, strict=True):
-                matcher._add(record_id, record)
-            return matcher
-        matcher = cls(spec, weights or starting_weights(spec), now=now, connectors=connectors)
-        matcher.add_all((pid, fields) for pid, fields, _ in records)
+        if weights is None:
+            estimated = estimate_weights(session, spec, minimum=min_records_to_estimate)
+        weights = weights or estimated or starting_weights(spec)
+        matcher = cls(spec, weights, now=now, connectors=connectors)
+        matcher.estimated = estimated is not None
+        matcher.index_store(session)
         return matcher
 
     def __len__(self) -> int:
         """Number of persons indexed."""
-        return len(self._index)
+        return self._indexed
 
-    def add_all(self, persons: Iterable[tuple[str, Mapping[str, RawValue]]]) -> None:
-        """Index persons given as ``(person id, raw match fields)``."""
-        for person_id, fields in persons:
-            self._add(person_id, self._normaliser.normalise(fields))
+    def index_store(self, session: Session, *, chunk: int = 1000) -> int:
+        """Index, from their golden records, the persons not indexed under this spec yet.
 
-    def _add(self, person_id: str, record: NormRecord) -> None:
-        self._known[person_id] = record
-        self._index.add_normalised(person_id, record)
+        Absorbed and erased persons are left out. Keys of an earlier spec are replaced.
+
+        Returns:
+            How many persons were indexed now.
+        """
+        gone = absorbed_ids(session)
+        marked = exists().where(PersonKey.person_id == Person.id, PersonKey.key == self.mark)
+        after, indexed = "", 0
+        while True:
+            rows = session.execute(
+                select(Person.id, Person.data)
+                .where(Person.erased_at.is_(None), Person.id > after, ~marked)
+                .order_by(Person.id)
+                .limit(chunk)
+            ).all()
+            if not rows:
+                break
+            after = rows[-1][0]
+            todo = [(pid, data) for pid, data in rows if pid not in gone]
+            stale = or_(*(PersonKey.key.startswith(p) for p in (_BLOCK, _VALUE, _MARK)))
+            session.execute(
+                delete(PersonKey).where(PersonKey.person_id.in_([p for p, _ in todo]), stale)
+            )
+            insert_missing_rows(
+                session,
+                PersonKey,
+                [
+                    {"key": key, "person_id": pid}
+                    for pid, data in todo
+                    for key in sorted(self.keys_of(self.normalise(golden_fields(data or {}))))
+                ],
+                keys=_KEY_COLUMNS,
+            )
+            indexed += len(todo)
+        self._indexed = session.scalar(select(func.count()).where(PersonKey.key == self.mark)) or 0
+        for f in self._counted:
+            prefix = f"{_VALUE}{self._fields[f]}:"
+            self._filled[f] = (
+                session.scalar(
+                    select(func.count(func.distinct(PersonKey.person_id))).where(
+                        PersonKey.key >= prefix, PersonKey.key < prefix[:-1] + ";"
+                    )
+                )
+                or 0
+            )
+        return indexed
+
+    def normalise(self, fields: Mapping[str, RawValue]) -> NormRecord:
+        """Raw match fields as a normalised record."""
+        return self._normaliser.normalise(fields)
+
+    def keys_of(self, record: NormRecord) -> set[str]:
+        """A person's index keys: blocking keys, normalised values and the spec's mark."""
+        keys = {self.mark}
+        for rule, key in self._rule_keys(record):
+            digest = hashlib.blake2b(repr(key).encode(), digest_size=10).hexdigest()
+            keys.add(f"{_BLOCK}{self._rule_names[rule]}:{digest}")
+        for name, values in zip(self._fields, record, strict=True):
+            keys.update(f"{_VALUE}{name}:{v}" for v in values if len(v) <= _MAX_VALUE)
+        return keys
+
+    def record_of(self, keys: Iterable[str]) -> NormRecord:
+        """A person's normalised record read back from its ``n:`` keys (values sorted)."""
+        values: list[list[str]] = [[] for _ in self._fields]
+        index = self._field_index
+        for key in keys:
+            if key.startswith(_VALUE):
+                name, _, value = key[2:].partition(":")
+                f = index.get(name)
+                if f is not None:
+                    values[f].append(value)
+        return tuple(tuple(sorted(v)) for v in values)
+
+    def cap_of(self, key: str) -> int:
+        """The size cap of a blocking key's rule."""
+        return self._caps.get(key[len(_BLOCK) :].partition(":")[0], 0)
 
     def match(self, session: Session, person: HubPerson) -> str | None:
         """The one person this record is by score and guard, else ``None`` (a new person).
 
         Candidates for review are kept until :meth:`remember` names the new person.
         """
-        person_id, self._pending = self._decide(session, person)
-        return person_id
+        self._one = self.resolve_batch(session, [person])
+        return self._one.match(person)
 
     def remember(self, session: Session, person_id: str, person: HubPerson) -> None:
         """Index ``person`` under ``person_id``, added to what is indexed of that person.
 
         When ``person`` is the record just matched as new, its review candidates are proposed.
         """
-        self._keys.remember(session, person_id, person)
-        pending, self._pending = self._pending, None
-        for candidate, decision in self._learn(person_id, person, pending):
-            self._propose(session, candidate, person_id, decision)
+        one, self._one = self._one, None
+        if one is None or one.session is not session:
+            one = self.resolve_batch(session, [person])
+        one.remember(person_id, person)
+        session.flush()  # the person row, when the caller just added it
+        one.save()
 
-    def resolve_batch(self, session: Session, persons: Sequence[HubPerson]) -> MatchBatch:
-        """The batch view the sync uses: proposals and identity keys are written by ``save``.
+    def resolve_batch(self, session: Session, persons: Sequence[HubPerson]) -> _ScoredBatch:
+        """The batch view the sync uses: proposals and keys are written by ``save``.
 
         Args:
             session: The batch's session.
@@ -244,40 +387,10 @@ class ScoredMatcher:
         Returns:
             A :class:`hub.sync.identity.MatchBatch`.
         """
-        return _ScoredBatch(self, session, self._keys.resolve_batch(session, persons))
+        return _ScoredBatch(self, session, persons, self._keys.resolve_batch(session, persons))
 
-    def _decide(self, session: Session, person: HubPerson) -> tuple[str | None, _Pending]:
-        decisions = self._index.match(person_fields(person))
-        if decisions:
-            gone = self._gone(session, {d.left for d in decisions})
-            decisions = [d for d in decisions if d.left not in gone]
-        same = {d.left for d in decisions if d.outcome is Outcome.SAME}
-        if len(same) == 1:
-            return same.pop(), None
-        # two persons both certain: they may be one; a human decides, not the sync
-        return None, ((person, decisions) if decisions else None)
-
-    def _learn(
-        self, person_id: str, person: HubPerson, pending: _Pending
-    ) -> list[tuple[str, Decision]]:
-        """Index the record under its person; the review candidates if it was pending."""
-        record = self._normaliser.normalise(person_fields(person))
-        known = self._known.get(person_id)
-        if known is not None:
-            # the person as the hub knows it: every record of it seen so far
-            record = tuple(
-                old + tuple(v for v in new if v not in old)
-                for old, new in zip(known, record, strict=True)
-            )
-        if record != known:
-            self._add(person_id, record)
-        if pending is None or pending[0] != person:
-            return []
-        return [(d.left, d) for d in pending[1] if d.left != person_id]
-
-    def _propose(
-        self, session: Session, candidate: str, person_id: str, decision: Decision
-    ) -> None:
+    def propose(self, session: Session, candidate: str, person_id: str, decision: Decision) -> None:
+        """Queue a likely pair for review."""
         propose(
             session,
             candidate,
@@ -288,52 +401,200 @@ class ScoredMatcher:
             connectors=self._connectors,
         )
 
-    @staticmethod
-    def _gone(session: Session, person_ids: set[str]) -> set[str]:
-        """Of these persons, those erased or merged away since the index was loaded.
-
-        Persons not in the store yet (new in the sync's current batch) are not gone.
-        """
-        ids = sorted(person_ids)
-        erased = set(
-            session.scalars(
-                select(Person.id).where(Person.id.in_(ids), Person.erased_at.is_not(None))
-            )
-        )
-        return erased | absorbed_ids(session, ids)
-
 
 class _ScoredBatch:
-    """:class:`ScoredMatcher` for one sync batch, whose new persons are stored only at its end.
+    """:class:`ScoredMatcher` for one sync batch, read from the store in a few queries.
 
-    Matching and remembering work on the in-memory index at once; review proposals (which
-    name the batch's new persons) and identity keys are written by :meth:`save`, after the
-    sync has inserted those persons.
+    What the batch's records need (the persons sharing their blocking keys, those persons'
+    values, how common the records' values are) is read up front. Matching and remembering then
+    work in memory, so a duplicate later in the batch finds a person made earlier in it; the
+    new keys and review proposals (which name the batch's new persons, stored only at its end)
+    are written by :meth:`save`.
     """
 
-    def __init__(self, matcher: ScoredMatcher, session: Session, keys: MatchBatch) -> None:
-        self._matcher, self._session, self._keys = matcher, session, keys
+    def __init__(
+        self,
+        matcher: ScoredMatcher,
+        session: Session,
+        persons: Sequence[HubPerson],
+        keys: MatchBatch,
+    ) -> None:
+        self.matcher, self.session, self._email = matcher, session, keys
+        # by id(): the person is held here too, so its id() is never reused
+        self._records: dict[int, tuple[HubPerson, NormRecord, set[str]]] = {}
+        self._holders: dict[str, set[str]] = {}  # blocking key → persons (read, or this batch)
+        self._read_keys: set[str] = set()
+        self._over_cap: set[str] = set()
+        self._known: dict[str, NormRecord] = {}  # person → its values, stored and remembered
+        self._stored: dict[str, set[str]] = {}  # person → its keys in the store, when read
+        self._counts: dict[str, int] = {}  # value key → persons holding it
+        self._added: dict[str, set[str]] = {}  # person → keys to write
         self._pending: _Pending = None
         self._proposals: list[tuple[str, str, Decision]] = []
+        self._read([self._record(p) for p in persons])
 
     def match(self, person: HubPerson) -> str | None:
-        person_id, self._pending = self._matcher._decide(self._session, person)
-        return person_id
+        _, record, keys = self._record(person)
+        self._read([(person, record, keys)])
+        matcher = self.matcher
+        candidates: dict[str, None] = {}
+        for key in keys:
+            if key.startswith(_BLOCK) and key not in self._over_cap:
+                holders = self._holders.get(key, set())
+                if len(holders) <= matcher.cap_of(key):
+                    candidates.update(dict.fromkeys(sorted(holders)))
+        decisions = []
+        for person_id in candidates:
+            existing = self._known.get(person_id)
+            if existing is None:
+                continue
+            verdict = matcher._scorer.verdict(self._pattern(existing, record))
+            if verdict.outcome is not Outcome.DIFFERENT:
+                decisions.append(Decision(person_id, None, verdict))
+        decisions.sort(key=lambda d: -d.verdict.total_weight)
+        same = {d.left for d in decisions if d.outcome is Outcome.SAME}
+        if len(same) == 1:
+            self._pending = None
+            return same.pop()
+        # two persons both certain: they may be one; a human decides, not the sync
+        self._pending = (person, decisions) if decisions else None
+        return None
 
     def remember(self, person_id: str, person: HubPerson) -> None:
-        self._keys.remember(person_id, person)
+        self._email.remember(person_id, person)
+        _, record, keys = self._record(person)
+        known = self._known.get(person_id)
+        if known is not None:
+            # the person as the hub knows it: every record of it seen so far
+            record = tuple(
+                old + tuple(v for v in new if v not in old)
+                for old, new in zip(known, record, strict=True)
+            )
+        self._known[person_id] = record
+        added = self._added.setdefault(person_id, set())
+        for key in keys - self._stored.get(person_id, set()) - added:
+            added.add(key)
+            if key.startswith(_BLOCK):
+                self._holders.setdefault(key, set()).add(person_id)
+            elif key.startswith(_VALUE):
+                self._counts[key] = self._counts.get(key, 0) + 1
         pending, self._pending = self._pending, None
-        for candidate, decision in self._matcher._learn(person_id, person, pending):
-            self._proposals.append((candidate, person_id, decision))
+        if pending is not None and pending[0] is person:
+            self._proposals.extend(
+                (d.left, person_id, d) for d in pending[1] if d.left != person_id
+            )
 
     def save(self) -> None:
-        self._keys.save()
+        self._email.save()
+        matcher = self.matcher
+        self._read_stored([p for p in self._added if p not in self._stored])
+        rows: list[dict[str, str]] = []
+        counted = [(f, f"{_VALUE}{matcher._fields[f]}:") for f in matcher._counted]
+        for person_id, keys in self._added.items():
+            stored = self._stored.setdefault(person_id, set())
+            fresh = keys - stored
+            if not fresh:
+                continue
+            for f, prefix in counted:  # a field's first value: one more person holds it
+                if any(k.startswith(prefix) for k in fresh) and not any(
+                    k.startswith(prefix) for k in stored
+                ):
+                    matcher._filled[f] += 1
+            if matcher.mark in fresh:
+                matcher._indexed += 1
+            stored |= fresh
+            rows.extend({"key": key, "person_id": person_id} for key in sorted(fresh))
+        insert_missing_rows(self.session, PersonKey, rows, keys=_KEY_COLUMNS)
+        self._added = {}
         for candidate, person_id, decision in self._proposals:
-            self._matcher._propose(self._session, candidate, person_id, decision)
+            matcher.propose(self.session, candidate, person_id, decision)
         self._proposals = []
 
     def candidates(self) -> set[str]:
-        return self._keys.candidates()
+        found = self._email.candidates()
+        for holders in self._holders.values():
+            found |= holders
+        return found
+
+    def _record(self, person: HubPerson) -> tuple[HubPerson, NormRecord, set[str]]:
+        known = self._records.get(id(person))
+        if known is None:
+            record = self.matcher.normalise(person_fields(person))
+            known = self._records[id(person)] = (person, record, self.matcher.keys_of(record))
+        return known
+
+    def _pattern(self, existing: NormRecord, record: NormRecord) -> tuple[int, ...]:
+        matcher = self.matcher
+        levels = matcher._scorer.pattern(existing, record)
+        if not matcher._counted:
+            return levels
+        bands = [0] * len(levels)
+        for f in matcher._counted:
+            if levels[f] == EXACT:
+                shared = shared_values(existing[f], record[f])
+                prefix = f"{_VALUE}{matcher._fields[f]}:"
+                # the record being matched holds the value too: count it
+                count = max(self._counts.get(prefix + v, 0) for v in shared) + 1
+                bands[f] = frequency_band(count, matcher._filled[f] + 1)
+        return (*levels, *bands)
+
+    def _read(self, items: Sequence[tuple[HubPerson, NormRecord, set[str]]]) -> None:
+        """Read the blocks of these records' keys, their persons and the values' counts."""
+        keys = {k for _, _, ks in items for k in ks} - self._read_keys
+        if not keys:
+            return
+        self._read_keys |= keys
+        blocks = sorted(k for k in keys if k.startswith(_BLOCK))
+        values = sorted(k for k in keys if k.startswith(_VALUE))
+        sizes = dict(self._count(blocks))
+        small = [k for k in blocks if 0 < sizes.get(k, 0) <= self.matcher.cap_of(k)]
+        self._over_cap.update(k for k in blocks if sizes.get(k, 0) > self.matcher.cap_of(k))
+        fresh: set[str] = set()
+        for start in range(0, len(small), _CHUNK):
+            rows = self.session.execute(
+                select(_KEYS.key, _KEYS.person_id).where(
+                    _KEYS.key.in_(small[start : start + _CHUNK])
+                )
+            )
+            for key, person_id in rows:
+                self._holders.setdefault(key, set()).add(person_id)
+                fresh.add(person_id)
+        for key, n in self._count(values):
+            self._counts[key] = self._counts.get(key, 0) + n
+        self._read_stored(sorted(fresh - self._stored.keys()))
+
+    def _count(self, keys: Sequence[str]) -> Iterable[tuple[str, int]]:
+        for start in range(0, len(keys), _CHUNK):
+            rows = self.session.execute(
+                select(_KEYS.key, func.count())
+                .where(_KEYS.key.in_(keys[start : start + _CHUNK]))
+                .group_by(_KEYS.key)
+            )
+            yield from ((key, n) for key, n in rows)
+
+    def _read_stored(self, person_ids: Sequence[str]) -> None:
+        """Read these persons' keys; their values join what this batch knows of them."""
+        found: dict[str, set[str]] = {pid: set() for pid in person_ids}
+        for start in range(0, len(person_ids), _CHUNK):
+            rows = self.session.execute(
+                select(_KEYS.person_id, _KEYS.key).where(
+                    _KEYS.person_id.in_(person_ids[start : start + _CHUNK])
+                )
+            )
+            for person_id, key in rows:
+                found[person_id].add(key)
+        for person_id, keys in found.items():
+            self._stored[person_id] = keys
+            stored = self.matcher.record_of(keys)
+            remembered = self._known.get(person_id)
+            self._known[person_id] = (
+                stored
+                if remembered is None
+                else tuple(
+                    old + tuple(v for v in new if v not in old)
+                    for old, new in zip(stored, remembered, strict=True)
+                )
+            )
 
 
 def _is_a_sync_matcher(matcher: ScoredMatcher) -> BatchMatcher:

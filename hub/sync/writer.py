@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
+from itertools import islice
 from typing import Any, Literal, cast
 
 from sqlalchemy import bindparam, select, update
@@ -69,14 +70,17 @@ class OutboundWriter:
         self,
         session: Session,
         sides: Sequence[Side],
-        person_ids: Sequence[str],
+        person_ids: Iterable[str],
         *,
         report: SyncReport,
         dry_run: bool,
     ) -> None:
-        """Plan and make the writes that bring each side up to the golden records."""
-        for start in range(0, len(person_ids), self.batch_size):
-            chunk = person_ids[start : start + self.batch_size]
+        """Plan and make the writes that bring each side up to the golden records.
+
+        ``person_ids`` is consumed a batch at a time (it may be a lazy read of the store).
+        """
+        ids = iter(person_ids)
+        while chunk := list(islice(ids, self.batch_size)):
             for side in sides:
                 self._write_side(session, side, chunk, report=report, dry_run=dry_run)
 

@@ -75,7 +75,9 @@ def links_of(session: Session, person_id: str) -> list[tuple[str, str, str]]:
 
 
 def keys_of(session: Session, person_id: str) -> set[str]:
-    return set(session.scalars(select(PersonKey.key).where(PersonKey.person_id == person_id)))
+    """The person's identity keys (the scored matcher's index keys left out)."""
+    keys = session.scalars(select(PersonKey.key).where(PersonKey.person_id == person_id))
+    return {k for k in keys if not k.startswith(("b:", "n:", "m:"))}
 
 
 def provenance_of(session: Session, person_id: str) -> dict[str, tuple[str, str, datetime]]:

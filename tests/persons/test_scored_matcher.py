@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from hub.dedupe_io import load_match_spec
 from hub.models import Email, Person, ProfileLink
@@ -11,6 +11,7 @@ from hub.persons import approve, list_open, merge_persons, propose
 from hub.store.dedup_tables import ReviewPair
 from hub.store.repo import create_person
 from hub.store.tables import Person as PersonRow
+from hub.store.tables import PersonKey
 from hub.sync.scored import ScoredMatcher, golden_fields, starting_weights
 from tests.persons.factories import NOW, keys_of, make_person
 
@@ -209,3 +210,46 @@ def test_review_decisions_feed_the_weights_it_loads(sessions, spec):
     assert before.fields[family].m == starting_weights(spec).fields[family].m
     assert after.fields[family].m[0] > 0.99  # the approved pair agreed exactly on it
     assert after.fields[family].weights[1] > before.fields[family].weights[1]
+
+
+def test_the_index_is_in_the_store_so_every_process_sees_the_same(sessions, spec):
+    with sessions.begin() as session:
+        other_process = _load(session, spec)  # loaded before the person exists
+        this_process = _load(session, spec)
+        alan = _new_person(session, this_process, _incoming("Alan", "Turing", "alan@b.example"))
+        assert other_process.match(session, _incoming("Alan", "Turing", "alan@b.example")) == alan
+        stored = session.scalars(select(PersonKey.key).where(PersonKey.person_id == alan)).all()
+    # blocking keys are digests: no personal value shows in them
+    assert all("alan" not in k for k in stored if k.startswith("b:"))
+    assert this_process.mark in stored
+
+
+def test_an_edited_blocking_config_reindexes_every_person_once(sessions, spec):
+    with sessions.begin() as session:
+        ada = make_person(session, given="Ada", family="Lovelace", emails=("ada@x.example",))
+        first = _load(session, spec)
+        assert len(first) == 1
+        assert first.index_store(session) == 0  # nothing left to index
+        edited = spec.model_copy(
+            update={"blocking": spec.blocking.model_copy(update={"max_block_size": 250})}
+        )
+        second = _load(session, edited)
+        assert second.mark != first.mark
+        marks = {k for k in keys_of_all(session, ada) if k.startswith("m:")}
+        assert marks == {second.mark}  # the earlier spec's keys are gone
+        assert second.match(session, _incoming("Ada", "Lovelace", "ada@x.example")) == ada
+
+
+def test_an_erased_persons_index_keys_are_gone(sessions, spec):
+    with sessions.begin() as session:
+        kurt = make_person(session, given="Kurt", family="Godel", emails=("kurt@y.example",))
+        matcher = _load(session, spec)
+        assert keys_of_all(session, kurt)
+        session.get(PersonRow, kurt).erased_at = NOW
+        session.execute(delete(PersonKey).where(PersonKey.person_id == kurt))  # as erasure does
+        assert matcher.match(session, _incoming("Kurt", "Godel", "kurt@y.example")) is None
+        assert _load(session, spec).index_store(session) == 0  # and it is not indexed again
+
+
+def keys_of_all(session, person_id):
+    return set(session.scalars(select(PersonKey.key).where(PersonKey.person_id == person_id)))
