@@ -50,6 +50,17 @@ def _strip_selectors(text: str) -> str:
     return re.sub(r"\[[^\]]*\]", "", text).strip(".")
 
 
+def _plain_keys(text: str) -> tuple[str, ...] | None:
+    """The keys of a path made of plain keys only (``properties.email``), else ``None``."""
+    try:
+        path = parse_path(text)
+    except PathSyntaxError:
+        return None
+    if path.segments and all(s.kind == "key" for s in path.segments):
+        return tuple(s.name for s in path.segments)
+    return None
+
+
 def _reads(rule: Rule) -> tuple[str, ...]:
     """The source paths a rule reads, without selectors (for "what is left unmapped")."""
     own = [rule.from_] if rule.from_ else _PLACEHOLDER.findall(rule.template or "")
@@ -169,7 +180,10 @@ class _Compiler:
         if getter is None:
             return None, types
         constant = "value" in rule.model_fields_set
-        return CompiledValue(label, getter, many, list_in, tuple(steps), when, constant), types
+        read = rule.template is None and not constant
+        keys = _plain_keys(label) if read else None
+        compiled = CompiledValue(label, getter, many, list_in, tuple(steps), when, constant, keys)
+        return compiled, types
 
     def check_types(self, have: frozenset[str], want: frozenset[str], loc: Loc, what: str) -> None:
         if not _compatible(have, want):

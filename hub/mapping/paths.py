@@ -27,6 +27,7 @@ __all__ = [
     "Segment",
     "compile_getter",
     "compile_setter",
+    "key_getter",
     "parse_path",
 ]
 
@@ -185,7 +186,7 @@ def _step(seg: Segment, value: Any) -> Any:
     return _select(seg, got)
 
 
-def _key_getter(names: tuple[str, ...]) -> Getter:
+def key_getter(names: tuple[str, ...]) -> Getter:
     """A reader for plain keys only: the common case, kept free of list handling."""
     if len(names) == 1:
         (only,) = names
@@ -194,6 +195,17 @@ def _key_getter(names: tuple[str, ...]) -> Getter:
             return value.get(only, MISSING) if isinstance(value, dict) else MISSING
 
         return get_one
+    if len(names) == 2:
+        outer, inner = names
+
+        # Unrolled: most vendor paths are two keys deep (``properties.email``).
+        def get_two(value: Any) -> Any:
+            if not isinstance(value, dict):
+                return MISSING
+            value = value.get(outer, MISSING)
+            return value.get(inner, MISSING) if isinstance(value, dict) else MISSING
+
+        return get_two
 
     def get_keys(value: Any) -> Any:
         for name in names:
@@ -203,6 +215,57 @@ def _key_getter(names: tuple[str, ...]) -> Getter:
         return value
 
     return get_keys
+
+
+def _one_selector_getter(head: tuple[str, ...], seg: Segment, rest: tuple[str, ...]) -> Getter:
+    """A reader for plain keys, one list selector, plain keys (``emails[0].value``).
+
+    Same results as the general reader, without its per-step lists.
+    """
+    name, kind, index = seg.name, seg.kind, seg.index
+    filter_key, accepted = seg.filter_key, seg.filter_values
+    lead = key_getter(head) if head else None
+    tail = key_getter(rest) if rest else None
+
+    def select(value: Any) -> Any:
+        if lead is not None:
+            value = lead(value)
+        items = value.get(name, MISSING) if isinstance(value, dict) else MISSING
+        if not isinstance(items, list):
+            return MISSING
+        if kind == "all":
+            return items
+        if kind == "slice":
+            return items[index:]
+        return [i for i in items if isinstance(i, dict) and i.get(filter_key, MISSING) in accepted]
+
+    if kind == "index":
+
+        def get_index(value: Any) -> Any:
+            if lead is not None:
+                value = lead(value)
+            items = value.get(name, MISSING) if isinstance(value, dict) else MISSING
+            if not isinstance(items, list) or index >= len(items):
+                return MISSING
+            return items[index] if tail is None else tail(items[index])
+
+        return get_index
+    if tail is None:
+
+        def get_many(value: Any) -> Any:
+            items = select(value)
+            return [] if items is MISSING else [v for v in items if v is not None]
+
+        return get_many
+
+    def get_many_keys(value: Any) -> Any:
+        items = select(value)
+        if items is MISSING:
+            return []
+        found = [tail(item) for item in items]
+        return [v for v in found if v is not MISSING and v is not None]
+
+    return get_many_keys
 
 
 def compile_getter(path: Path) -> Getter:
@@ -215,7 +278,13 @@ def compile_getter(path: Path) -> Getter:
     if not segments:
         return lambda value: value
     if all(s.kind == "key" for s in segments):
-        return _key_getter(tuple(s.name for s in segments))
+        return key_getter(tuple(s.name for s in segments))
+    selectors = [i for i, s in enumerate(segments) if s.kind != "key"]
+    if len(selectors) == 1 and segments[selectors[0]].kind != "append":
+        at = selectors[0]
+        head, rest = segments[:at], segments[at + 1 :]
+        names = tuple(s.name for s in head), tuple(s.name for s in rest)
+        return _one_selector_getter(names[0], segments[at], names[1])
     steps = tuple((seg, seg.many) for seg in segments)
     many = path.many
 
@@ -256,20 +325,36 @@ def compile_setter(path: Path) -> Setter:
         raise PathSyntaxError("a target path may only use plain keys and a final []")
     parents = tuple(s.name for s in path.segments[:-1])
     last = path.segments[-1]
+    name, appends = last.name, last.kind == "append"
+    if not parents and not appends:
+
+        def set_key(out: dict[str, Any], value: Any) -> None:
+            out[name] = value
+
+        return set_key
+    if not parents:
+
+        def append(out: dict[str, Any], value: Any) -> None:
+            items = out.get(name)
+            if not isinstance(items, list):
+                items = out[name] = []
+            items.append(value)
+
+        return append
 
     def set_value(out: dict[str, Any], value: Any) -> None:
         node = out
-        for name in parents:
-            child = node.get(name)
+        for parent in parents:
+            child = node.get(parent)
             if not isinstance(child, dict):
-                child = node[name] = {}
+                child = node[parent] = {}
             node = child
-        if last.kind == "append":
-            items = node.get(last.name)
+        if appends:
+            items = node.get(name)
             if not isinstance(items, list):
-                items = node[last.name] = []
+                items = node[name] = []
             items.append(value)
         else:
-            node[last.name] = value
+            node[name] = value
 
     return set_value

@@ -11,6 +11,11 @@ __all__ = ["phone_e164"]
 # Already E.164: parsing (about 50 µs) would give the same text back, and numbers the hub wrote
 # come back in this form on every sync.
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
+# A ten-digit US number in the usual layouts (``(415) 555 0123``, ``+1 415-555-0123``,
+# ``4155550123``). For region US, phonenumbers always gives ``+1`` and the ten digits for these
+# (the area code cannot start with the 0 or 1 it would strip), so the parse is skipped;
+# tests/mapping check this against phonenumbers itself.
+_US_TEN_DIGITS = re.compile(r"(?:\+1 ?)?(?:\((\d{3})\) ?|(\d{3})[ .-]?)(\d{3})[ .-]?(\d{4})")
 
 
 def phone_e164(value: str, *, region: str = "US") -> str | None:
@@ -25,6 +30,11 @@ def phone_e164(value: str, *, region: str = "US") -> str | None:
         return None
     if _E164.fullmatch(text):
         return text
+    us = _US_TEN_DIGITS.fullmatch(text) if region.upper() == "US" else None
+    if us is not None:
+        area = us[1] or us[2]
+        if area[0] not in "01":
+            return f"+1{area}{us[3]}{us[4]}"
     try:
         parsed = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException:
