@@ -426,7 +426,8 @@ class _ScoredBatch:
         self._read_keys: set[str] = set()
         self._over_cap: set[str] = set()
         self._known: dict[str, NormRecord] = {}  # person → its values, stored and remembered
-        self._stored: dict[str, set[str]] = {}  # person → its keys in the store, when read
+        self._stored: dict[str, set[str]] = {}  # person → all its keys in the store, when read
+        self._valued: set[str] = set()  # persons whose stored values are in ``_known``
         self._counts: dict[str, int] = {}  # value key → persons holding it
         self._added: dict[str, set[str]] = {}  # person → keys to write
         self._pending: _Pending = None
@@ -476,7 +477,7 @@ class _ScoredBatch:
             added.add(key)
             if key.startswith(_BLOCK):
                 self._holders.setdefault(key, set()).add(person_id)
-            elif key.startswith(_VALUE):
+            elif key.startswith(_VALUE):  # may be stored already: a count is an estimate
                 self._counts[key] = self._counts.get(key, 0) + 1
         pending, self._pending = self._pending, None
         if pending is not None and pending[0] is person:
@@ -539,16 +540,18 @@ class _ScoredBatch:
         return (*levels, *bands)
 
     def _read(self, items: Sequence[tuple[HubPerson, NormRecord, set[str]]]) -> None:
-        """Read the blocks of these records' keys, their persons and the values' counts."""
+        """Read the persons sharing these records' blocks, their values, and value counts."""
         keys = {k for _, _, ks in items for k in ks} - self._read_keys
         if not keys:
             return
         self._read_keys |= keys
+        matcher = self.matcher
         blocks = sorted(k for k in keys if k.startswith(_BLOCK))
-        values = sorted(k for k in keys if k.startswith(_VALUE))
+        counted = tuple(f"{_VALUE}{matcher._fields[f]}:" for f in matcher._counted)
+        values = sorted(k for k in keys if k.startswith(counted)) if counted else []
         sizes = dict(self._count(blocks))
-        small = [k for k in blocks if 0 < sizes.get(k, 0) <= self.matcher.cap_of(k)]
-        self._over_cap.update(k for k in blocks if sizes.get(k, 0) > self.matcher.cap_of(k))
+        small = [k for k in blocks if 0 < sizes.get(k, 0) <= matcher.cap_of(k)]
+        self._over_cap.update(k for k in blocks if sizes.get(k, 0) > matcher.cap_of(k))
         fresh: set[str] = set()
         for start in range(0, len(small), _CHUNK):
             rows = self.session.execute(
@@ -561,7 +564,7 @@ class _ScoredBatch:
                 fresh.add(person_id)
         for key, n in self._count(values):
             self._counts[key] = self._counts.get(key, 0) + n
-        self._read_stored(sorted(fresh - self._stored.keys()))
+        self._read_values(sorted(fresh - self._valued))
 
     def _count(self, keys: Sequence[str]) -> Iterable[tuple[str, int]]:
         for start in range(0, len(keys), _CHUNK):
@@ -572,19 +575,32 @@ class _ScoredBatch:
             )
             yield from ((key, n) for key, n in rows)
 
+    def _read_values(self, person_ids: Sequence[str]) -> None:
+        """Read candidates' values (their ``n:`` keys only): what they are scored on."""
+        # substr, not a range on the key: the lookup goes by person, not through every value
+        is_value = func.substr(_KEYS.key, 1, len(_VALUE)) == _VALUE
+        self._join(person_ids, is_value, complete=False)
+
     def _read_stored(self, person_ids: Sequence[str]) -> None:
-        """Read these persons' keys; their values join what this batch knows of them."""
+        """Read every key of these persons (what is stored need not be written again)."""
+        self._join(person_ids, None, complete=True)
+
+    def _join(self, person_ids: Sequence[str], where: Any, *, complete: bool) -> None:
         found: dict[str, set[str]] = {pid: set() for pid in person_ids}
         for start in range(0, len(person_ids), _CHUNK):
-            rows = self.session.execute(
-                select(_KEYS.person_id, _KEYS.key).where(
-                    _KEYS.person_id.in_(person_ids[start : start + _CHUNK])
-                )
+            query = select(_KEYS.person_id, _KEYS.key).where(
+                _KEYS.person_id.in_(person_ids[start : start + _CHUNK])
             )
-            for person_id, key in rows:
+            for person_id, key in self.session.execute(
+                query if where is None else query.where(where)
+            ):
                 found[person_id].add(key)
         for person_id, keys in found.items():
-            self._stored[person_id] = keys
+            if complete:
+                self._stored[person_id] = keys
+            if person_id in self._valued:
+                continue
+            self._valued.add(person_id)
             stored = self.matcher.record_of(keys)
             remembered = self._known.get(person_id)
             self._known[person_id] = (
