@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -106,6 +106,16 @@ def _items(body: Any, endpoint: str) -> list[dict[str, Any]]:
     return body
 
 
+def _pacer(budget: RateBudget, sleep: Callable[[float], None]) -> Callable[[], None]:
+    # For the request the auth flow replays after a 401, which VendorHTTP never sees.
+    def pace() -> None:
+        wait, _ticket = budget.reserve()
+        if wait > 0:
+            sleep(wait)
+
+    return pace
+
+
 class GreenhouseClient:
     """The paced, retried, authenticated Harvest v3 client for one connection.
 
@@ -116,12 +126,18 @@ class GreenhouseClient:
 
     def __init__(self, settings: GreenhouseSettings, context: ConnectorContext) -> None:
         self.settings = settings
+        budget = None
+        if settings.rate_limit > 0:
+            budget = RateBudget(
+                limit=settings.rate_limit, window=settings.rate_window, clock=context.monotonic
+            )
         self.auth = GreenhouseAuth(
             settings.auth_url.rstrip("/") + "/token",
             settings.client_id,
             client_secret=settings.client_secret.get_secret_value(),
             user_id=settings.user_id,
             monotonic=context.monotonic,
+            pace=None if budget is None else _pacer(budget, context.sleep),
         )
         client = build_http_client(
             base_url=settings.base_url.rstrip("/"),
@@ -130,11 +146,6 @@ class GreenhouseClient:
             auth=self.auth,
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
         )
-        budget = None
-        if settings.rate_limit > 0:
-            budget = RateBudget(
-                limit=settings.rate_limit, window=settings.rate_window, clock=context.monotonic
-            )
         self.http = VendorHTTP(
             vendor="greenhouse",
             client=client,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from connectors.greenhouse.client import GreenhouseClient
+from connectors.greenhouse.dispatch import GreenhouseWritePool
 from connectors.greenhouse.schemas import LIST_ROUTES
 from connectors.greenhouse.settings import GreenhouseSettings
 from connectors.greenhouse.webhooks import parse_greenhouse_webhook
@@ -92,6 +93,7 @@ class GreenhouseConnector:
         self.writer = GreenhouseWriter(
             self.client, fetch=self.fetch, settings=settings, context=context
         )
+        self.write_pool = GreenhouseWritePool(self.writer, concurrency=settings.write_concurrency)
 
     def read_changes(
         self, object_type: str, *, since: Cursor | None, until: datetime
@@ -123,8 +125,12 @@ class GreenhouseConnector:
         return found
 
     def write(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
-        """Apply each op in order; vendor refusals become failed results, not exceptions."""
-        return [self.writer.apply(op) for op in ops]
+        """Apply the ops, ``write_concurrency`` at a time; one result per op, in order.
+
+        Ops on one record are applied in the order given. Vendor refusals become failed
+        results, not exceptions; a configuration or auth error ends the batch and is raised.
+        """
+        return self.write_pool.write(ops)
 
     def parse_webhook(self, request: WebhookRequest) -> list[ChangeEvent]:
         """Verify and parse one Greenhouse webhook delivery into id-level events."""
@@ -139,7 +145,8 @@ class GreenhouseConnector:
         return []
 
     def close(self) -> None:
-        """Close HTTP connections."""
+        """Stop the write threads and close HTTP connections."""
+        self.write_pool.close()
         self.client.close()
 
     def _route(self, object_type: str) -> str:

@@ -27,6 +27,8 @@ class GreenhouseSettings(BaseModel):
         retry_after_cap: Largest ``Retry-After`` wait honoured, in seconds.
         create_poll_attempts: Reads after a create that returned a truncated record.
         create_poll_interval: Seconds between those reads.
+        write_concurrency: Writes sent at once, within the rate budget (1: one by one). At
+            most the 10 connections the HTTP client keeps.
     """
 
     # Ids may arrive as YAML integers; they travel as strings.
@@ -48,3 +50,4 @@ class GreenhouseSettings(BaseModel):
     retry_after_cap: float = Field(default=120.0, gt=0)
     create_poll_attempts: int = Field(default=10, ge=1)
     create_poll_interval: float = Field(default=3.0, ge=0)
+    write_concurrency: int = Field(default=4, ge=1, le=10)

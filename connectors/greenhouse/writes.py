@@ -42,7 +42,13 @@ from hub.errors import (
     RetryableError,
 )
 
-__all__ = ["ARRAY_FIELDS", "GreenhouseWriter", "custom_field_items", "merge_values"]
+__all__ = [
+    "ARRAY_FIELDS",
+    "GreenhouseWriter",
+    "custom_field_items",
+    "merge_values",
+    "needs_current",
+]
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +112,18 @@ def custom_field_items(values: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _array_changes(op: WriteOp) -> tuple[Mapping[str, Sequence[Any]], Mapping[str, Sequence[Any]]]:
+    return op.data.get("add") or {}, op.data.get("remove") or {}
+
+
+def needs_current(op: WriteOp) -> bool:
+    """Whether applying ``op`` reads the candidate first (an ``add``/``remove`` update)."""
+    if (op.object_type, op.action) != ("candidate", "update") or not op.external_id:
+        return False
+    added, removed = _array_changes(op)
+    return bool(added or removed) and (set(added) | set(removed)) <= ARRAY_FIELDS
+
+
 def _describe(error: ConnectorError) -> str:
     text = f"{error.endpoint}: {error}" if error.endpoint else str(error)
     if isinstance(error, FatalError) and error.field_errors:
@@ -148,8 +166,13 @@ class GreenhouseWriter:
             ("candidate", "merge"): self._merge,
         }
 
-    def apply(self, op: WriteOp) -> WriteResult:
+    def apply(self, op: WriteOp, *, current: Sequence[VendorRecord] | None = None) -> WriteResult:
         """Apply one op; vendor refusals come back as a failed result.
+
+        Args:
+            op: The op.
+            current: For an op that :func:`needs_current`, the candidate as read ahead by the
+                batch (empty: not found); ``None`` reads it here.
 
         Raises:
             ConfigError: Bad credentials or missing permissions.
@@ -167,6 +190,8 @@ class GreenhouseWriter:
         if missing:
             return WriteResult(op, ok=False, error=f"missing required {', '.join(missing)}")
         try:
+            if key == ("candidate", "update"):
+                return self._update_candidate(op, current)
             return handler(op)
         except (ConfigError, AuthExpiredError):
             raise
@@ -179,6 +204,29 @@ class GreenhouseWriter:
         except ConnectorError as exc:
             retryable = not isinstance(exc, FatalError)
             return WriteResult(op, ok=False, error=_describe(exc), retryable=retryable)
+
+    def read_current(self, candidate_ids: Sequence[str]) -> dict[str, list[VendorRecord]]:
+        """Read ahead the candidates of several read-modify-write updates, in few requests.
+
+        Each id maps to its record in a list (empty: not found), the form ``apply`` takes as
+        ``current``. When the read fails the map is empty, so each op then reads its own
+        candidate as it would alone, and fails alone.
+
+        Raises:
+            ConfigError: Bad credentials or missing permissions.
+            AuthExpiredError: The vendor refused a freshly issued token.
+        """
+        try:
+            found = self.fetch("candidate", candidate_ids)
+        except (ConfigError, AuthExpiredError):
+            raise
+        except ConnectorError as exc:
+            log.warning("greenhouse: reading candidates ahead failed (%s); reading one by one", exc)
+            return {}
+        current: dict[str, list[VendorRecord]] = {str(i): [] for i in candidate_ids}
+        for record in found:
+            current[record.external_id] = [record]
+        return current
 
     def _send(self, op: WriteOp, body: Mapping[str, Any]) -> Any:
         method, template = WRITE_ROUTES[(op.object_type, op.action)]
@@ -206,17 +254,19 @@ class GreenhouseWriter:
                 self.context.sleep(self.settings.create_poll_interval)
         log.warning("greenhouse candidate %s created but not yet readable", candidate_id)
 
-    def _update_candidate(self, op: WriteOp) -> WriteResult:
+    def _update_candidate(
+        self, op: WriteOp, current: Sequence[VendorRecord] | None = None
+    ) -> WriteResult:
         body = {k: v for k, v in op.data.items() if k not in ("add", "remove")}
         if isinstance(body.get("custom_fields"), Mapping):
             body["custom_fields"] = custom_field_items(body["custom_fields"])
-        added: Mapping[str, Sequence[Any]] = op.data.get("add") or {}
-        removed: Mapping[str, Sequence[Any]] = op.data.get("remove") or {}
+        added, removed = _array_changes(op)
         unknown = (set(added) | set(removed)) - ARRAY_FIELDS
         if unknown:
             return WriteResult(op, ok=False, error=f"cannot change {', '.join(sorted(unknown))}")
         if added or removed:
-            current = self.fetch("candidate", [str(op.external_id)])
+            if current is None:
+                current = self.fetch("candidate", [str(op.external_id)])
             if not current:
                 return WriteResult(op, ok=False, error=f"candidate {op.external_id} not found")
             for name, values in added.items():

@@ -8,6 +8,7 @@ only what retrying can fix.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -131,6 +132,8 @@ class VendorHTTP:
         self.on_daily_remaining = on_daily_remaining
         self.calls: Counter[tuple[str, int]] = Counter()
         self.rate_limited = 0
+        # Connectors may send from several threads; the counters are read-modify-write.
+        self._lock = threading.Lock()
 
     def request(self, method: str, url: str, *, endpoint: str, **kwargs: Any) -> httpx.Response:
         """Send a request with pacing and retries; return a 2xx/3xx response or raise.
@@ -154,7 +157,7 @@ class VendorHTTP:
         self.client.close()
 
     def _send_once(self, method: str, url: str, *, endpoint: str, **kwargs: Any) -> httpx.Response:
-        waited = self._pace()
+        waited, ticket = self._pace()
         started = self.context.monotonic()
         try:
             response = self.client.request(method, url, **kwargs)
@@ -167,14 +170,15 @@ class VendorHTTP:
                 f"{endpoint}: connection failed ({type(exc).__name__})", endpoint=endpoint
             ) from exc
         self._count(endpoint, response.status_code, started=started, waited=waited)
-        self._read_rate(response)
+        self._read_rate(response, ticket)
         if response.is_success or response.is_redirect:
             return response
         response.read()
         raise self._classify(response, endpoint)
 
     def _count(self, endpoint: str, status: int, *, started: float, waited: float) -> None:
-        self.calls[(endpoint, status)] += 1
+        with self._lock:
+            self.calls[(endpoint, status)] += 1
         notify(
             VendorCall(
                 vendor=self.vendor,
@@ -187,27 +191,27 @@ class VendorHTTP:
             )
         )
 
-    def _pace(self) -> float:
+    def _pace(self) -> tuple[float, int | None]:
         if self.budget is None:
-            return 0.0
-        wait = self.budget.delay()
+            return 0.0, None
+        # One step, so that concurrent senders cannot all see the same free slot.
+        wait, ticket = self.budget.reserve()
         if wait > 0:
-            self.budget.record_wait(wait)
             self.context.sleep(wait)
-        self.budget.record_request()
-        return max(wait, 0.0)
+        return wait, ticket
 
-    def _read_rate(self, response: httpx.Response) -> None:
+    def _read_rate(self, response: httpx.Response, ticket: int | None = None) -> None:
         rate = self.read_rate_headers(response.headers)
         if self.budget is not None:
-            self.budget.update(limit=rate.limit, remaining=rate.remaining)
+            self.budget.update(limit=rate.limit, remaining=rate.remaining, ticket=ticket)
         if rate.daily_remaining is not None and self.on_daily_remaining is not None:
             self.on_daily_remaining(rate.daily_remaining)
 
     def _classify(self, response: httpx.Response, endpoint: str) -> HubError:
         status = response.status_code
         if status == 429:
-            self.rate_limited += 1
+            with self._lock:
+                self.rate_limited += 1
             return RateLimitedError(
                 f"{endpoint}: rate limited", retry_after=_retry_after(response), endpoint=endpoint
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,10 +12,12 @@ __all__ = ["RateBudget"]
 
 @dataclass
 class RateBudget:
-    """Sliding-window pacer fed by the vendor's rate-limit headers.
+    """Sliding-window pacer fed by the vendor's rate-limit headers; safe to share between threads.
 
     It allows at most ``limit`` requests in any ``window`` seconds (less a safety margin), and
     when the vendor reports fewer remaining requests than we think, it trusts the vendor.
+    Concurrent senders take their slots with :meth:`reserve`, which checks and records in one
+    step, so requests in flight are always counted.
 
     Attributes:
         limit: Requests allowed per window (the vendor's header overrides it when smaller).
@@ -27,11 +30,16 @@ class RateBudget:
     window: float
     clock: Callable[[], float]
     margin: float = 0.05
+    # Send times, oldest first; a reserved slot may lie in the future until its sender wakes.
     _sent: deque[float] = field(default_factory=deque)
     _vendor_remaining: int | None = None
     _vendor_seen_at: float = 0.0
+    _vendor_ticket: int = 0
     waited: float = 0.0
     requests: int = 0
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     @property
     def effective_limit(self) -> int:
@@ -40,47 +48,90 @@ class RateBudget:
 
     def delay(self) -> float:
         """Seconds to wait before the next request may be sent (0 if it may go now)."""
-        if self.limit <= 0:
-            return 0.0
-        now = self.clock()
-        self._expire(now)
-        waits = [0.0]
-        if len(self._sent) >= self.effective_limit:
-            waits.append(self._sent[0] + self.window - now)
-        if (
-            self._vendor_remaining is not None
-            and self._vendor_remaining <= 1
-            and now - self._vendor_seen_at < self.window
-        ):
-            # The vendor counts requests we cannot see (other workers, other apps on the
-            # account): wait for our oldest request in its window to leave it.
-            oldest = self._sent[0] if self._sent else self._vendor_seen_at
-            waits.append(oldest + self.window - now)
-        return max(waits)
+        with self._lock:
+            now = self.clock()
+            return self._next_slot(now) - now
+
+    def reserve(self) -> tuple[float, int]:
+        """Take the next send slot: check the budget and record the request in one step.
+
+        Returns:
+            Seconds to wait before sending, and the request's ticket (pass it to
+            :meth:`update` with that request's rate headers).
+        """
+        with self._lock:
+            now = self.clock()
+            at = self._next_slot(now)
+            self.waited += at - now
+            return at - now, self._record(at)
 
     def usage(self) -> float:
         """Share of this window's allowance in use now: 0 idle, 1 at the (margined) limit."""
         if self.limit <= 0:
             return 0.0
-        self._expire(self.clock())
-        return len(self._sent) / self.effective_limit
+        with self._lock:
+            self._expire(self.clock())
+            return len(self._sent) / self.effective_limit
 
-    def record_request(self) -> None:
-        """Note that a request is being sent now."""
-        self.requests += 1
-        self._sent.append(self.clock())
+    def record_request(self) -> int:
+        """Note that a request is being sent now; return its ticket (see :meth:`reserve`)."""
+        with self._lock:
+            return self._record(self.clock())
 
     def record_wait(self, seconds: float) -> None:
         """Account for time spent waiting (for reports)."""
-        self.waited += seconds
+        with self._lock:
+            self.waited += seconds
 
-    def update(self, *, limit: int | None, remaining: int | None) -> None:
-        """Feed the vendor's view from response headers."""
-        if limit is not None and limit > 0:
-            self.limit = limit
-        if remaining is not None:
-            self._vendor_remaining = remaining
-            self._vendor_seen_at = self.clock()
+    def update(
+        self, *, limit: int | None, remaining: int | None, ticket: int | None = None
+    ) -> None:
+        """Feed the vendor's view from the response headers of request ``ticket``.
+
+        Without a ticket the headers are taken to answer the latest request sent. A report
+        older than one already taken is ignored: responses may arrive out of order.
+        """
+        with self._lock:
+            if limit is not None and limit > 0:
+                self.limit = limit
+            if remaining is None:
+                return
+            ticket = self.requests if ticket is None else ticket
+            if ticket >= self._vendor_ticket:
+                self._vendor_remaining = remaining
+                self._vendor_ticket = ticket
+                self._vendor_seen_at = self.clock()
+
+    def _record(self, at: float) -> int:
+        # Slots are handed out in order, so the deque stays sorted.
+        self._sent.append(max(at, self._sent[-1]) if self._sent else at)
+        self.requests += 1
+        return self.requests
+
+    def _next_slot(self, now: float) -> float:
+        """The earliest time (``now`` or later) the next request may be sent; lock held."""
+        self._expire(now)
+        if self.limit <= 0:
+            return now
+        sent = self._sent
+        slot = max(now, sent[-1]) if sent else now
+        limit = self.effective_limit
+        if len(sent) >= limit:
+            slot = max(slot, sent[-limit] + self.window)
+        remaining = self._vendor_remaining
+        if remaining is not None and now - self._vendor_seen_at < self.window:
+            # Requests sent after the one the vendor answered are not in its count yet.
+            unseen = self.requests - self._vendor_ticket
+            if remaining - unseen <= 1:
+                # The vendor counts requests we cannot see (other workers, other apps on the
+                # account): wait for one of ours in its window to leave it per request that
+                # its count has not seen, or for its report to age out of the window.
+                freed_at = self._vendor_seen_at + self.window
+                index = unseen - max(remaining, 1) + 1
+                if index < len(sent):
+                    freed_at = min(freed_at, sent[index] + self.window)
+                slot = max(slot, freed_at)
+        return slot
 
     def _expire(self, now: float) -> None:
         while self._sent and self._sent[0] <= now - self.window:
