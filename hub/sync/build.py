@@ -211,7 +211,14 @@ def _matcher(
     if cached is not None and cached[2] == stamp and moment - cached[1] <= WEIGHTS_TTL:
         weights = cached[0]
     with sessions() as session:
-        matcher = ScoredMatcher.load(session, spec, now=now, connectors=connectors, weights=weights)
+        matcher = ScoredMatcher.load(
+            session,
+            spec,
+            now=now,
+            connectors=connectors,
+            weights=weights,
+            checkpoint=session.commit,
+        )
         session.commit()
     if matcher.estimated:
         with _WEIGHTS_LOCK:

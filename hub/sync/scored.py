@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -139,6 +140,7 @@ def golden_fields(data: Mapping[str, Any]) -> Fields:
     }
 
 
+log = logging.getLogger(__name__)
 _BLOCK, _VALUE, _MARK = "b:", "n:", "m:"
 _CHUNK = 500
 _KEY_COLUMNS = ("key", "person_id")
@@ -251,6 +253,7 @@ class ScoredMatcher:
         connectors: Mapping[str, str] | None = None,
         min_records_to_estimate: int = 1000,
         min_labels: int = 30,
+        checkpoint: Callable[[], None] | None = None,
     ) -> ScoredMatcher:
         """The matcher over the store's index, indexing the persons it does not hold yet.
 
@@ -258,7 +261,7 @@ class ScoredMatcher:
         persons (as ``hub dedupe scan`` does) when there are at least
         ``min_records_to_estimate`` of them, else :func:`starting_weights`. Review decisions
         feed in: a field with at least ``min_labels`` approved pairs gets its ``m`` from them
-        (:func:`spec_with_labels`).
+        (:func:`spec_with_labels`). ``checkpoint`` is passed to :meth:`index_store`.
         """
         labels = labelled_pairs(session)
         if labels:
@@ -270,17 +273,29 @@ class ScoredMatcher:
         weights = weights or estimated or starting_weights(spec)
         matcher = cls(spec, weights, now=now, connectors=connectors)
         matcher.estimated = estimated is not None
-        matcher.index_store(session)
+        matcher.index_store(session, checkpoint=checkpoint)
         return matcher
 
     def __len__(self) -> int:
         """Number of persons indexed."""
         return self._indexed
 
-    def index_store(self, session: Session, *, chunk: int = 1000) -> int:
+    def index_store(
+        self,
+        session: Session,
+        *,
+        chunk: int = 1000,
+        checkpoint: Callable[[], None] | None = None,
+    ) -> int:
         """Index, from their golden records, the persons not indexed under this spec yet.
 
         Absorbed and erased persons are left out. Keys of an earlier spec are replaced.
+
+        Args:
+            session: A store session.
+            chunk: Persons per round.
+            checkpoint: Called after each round (to commit it: a large store is indexed in
+                many short transactions, and what is done stays done).
 
         Returns:
             How many persons were indexed now.
@@ -314,6 +329,10 @@ class ScoredMatcher:
                 keys=_KEY_COLUMNS,
             )
             indexed += len(todo)
+            if checkpoint is not None:
+                checkpoint()
+        if indexed:
+            log.info("indexed %d persons for identity matching (%s)", indexed, self.mark)
         self._indexed = session.scalar(select(func.count()).where(PersonKey.key == self.mark)) or 0
         for f in self._counted:
             prefix = f"{_VALUE}{self._fields[f]}:"

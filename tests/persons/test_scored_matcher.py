@@ -253,3 +253,15 @@ def test_an_erased_persons_index_keys_are_gone(sessions, spec):
 
 def keys_of_all(session, person_id):
     return set(session.scalars(select(PersonKey.key).where(PersonKey.person_id == person_id)))
+
+
+def test_a_large_store_is_indexed_in_rounds_each_checkpointed(sessions, spec):
+    with sessions.begin() as session:
+        for i in range(5):
+            make_person(session, given="Ada", family=f"Lovelace{i}", emails=(f"a{i}@x.example",))
+        matcher = ScoredMatcher(spec, starting_weights(spec), now=lambda: NOW)
+        rounds = []
+        assert matcher.index_store(session, chunk=2, checkpoint=lambda: rounds.append(1)) == 5
+        assert len(rounds) == 3
+        assert len(matcher) == 5
+        assert matcher.index_store(session, chunk=2) == 0
