@@ -13,7 +13,7 @@ record (:func:`match_batch`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -74,8 +74,12 @@ class MatchBatch(Protocol):
         """Index ``person``'s identifiers under ``person_id``; later matches see them at once."""
         ...
 
-    def save(self) -> None:
-        """Write what :meth:`remember` learnt to the store."""
+    def save(self, new: Collection[str] = ()) -> None:
+        """Write what :meth:`remember` learnt to the store.
+
+        Args:
+            new: Persons made in this batch (nothing of them is stored yet).
+        """
         ...
 
     def candidates(self) -> set[str]:
@@ -165,7 +169,7 @@ class _EmailBatch:
                 holders.add(person_id)
                 self.added.append({"key": key, "person_id": person_id})
 
-    def save(self) -> None:
+    def save(self, new: Collection[str] = ()) -> None:  # noqa: ARG002 - keys are only added
         insert_rows(self.session, PersonKey, self.added)
         self.added = []
 
@@ -210,7 +214,7 @@ class _RecordByRecord:
         self.session.flush()
         self.matcher.remember(self.session, person_id, person)
 
-    def save(self) -> None:
+    def save(self, new: Collection[str] = ()) -> None:
         """Nothing held back: each ``remember`` wrote through the session already."""
 
     def candidates(self) -> set[str]:
@@ -322,7 +326,7 @@ class IdentityBatch:
         """Write the batch's new links and the matcher's keys (their persons are stored)."""
         insert_rows(self.session, Link, self._new_links)
         self._new_links = []
-        self.matches.save()
+        self.matches.save(self.new)
 
     def _read_erased(self, person_ids: set[str]) -> None:
         ids = sorted(person_ids)
