@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -148,6 +149,8 @@ _KEY_COLUMNS = ("key", "person_id")
 _KEYS = table_of(PersonKey).c
 # person_keys.key holds 255 characters: a longer normalised value is not indexed
 _MAX_VALUE = 200
+# persons whose values a matcher keeps between batches (memory stays bounded)
+_RECENT = 20_000
 # persons the weights are estimated from (ids are random, so the first ones by id are a sample)
 _SAMPLE = 20_000
 
@@ -240,6 +243,8 @@ class ScoredMatcher:
         self._indexed = 0
         self._filled = dict.fromkeys(self._counted, 0)
         self._one: _ScoredBatch | None = None  # record-at-a-time ``match`` awaiting ``remember``
+        # the values of persons recently read or made, so a run does not read them again
+        self._recent: OrderedDict[str, NormRecord] = OrderedDict()
         self.estimated = False  # weights estimated from the store (worth keeping between runs)
 
     @classmethod
@@ -372,6 +377,20 @@ class ScoredMatcher:
                     values[f].append(value)
         return tuple(tuple(sorted(v)) for v in values)
 
+    def recall(self, person_id: str) -> NormRecord | None:
+        """A person's values if read or made recently (this matcher's run only)."""
+        record = self._recent.get(person_id)
+        if record is not None:
+            self._recent.move_to_end(person_id)
+        return record
+
+    def note(self, person_id: str, record: NormRecord) -> None:
+        """Keep a person's complete values (stored and remembered) among the recent ones."""
+        self._recent[person_id] = record
+        self._recent.move_to_end(person_id)
+        if len(self._recent) > _RECENT:
+            self._recent.popitem(last=False)
+
     def cap_of(self, key: str) -> int:
         """The size cap of a blocking key's rule."""
         return self._caps.get(key[len(_BLOCK) :].partition(":")[0], 0)
@@ -450,6 +469,7 @@ class _ScoredBatch:
         self._counts: dict[str, int] = {}  # value key → persons holding it
         self._added: dict[str, set[str]] = {}  # person → keys to write
         self._pending: _Pending = None
+        self._unmatched: HubPerson | None = None  # the record ``match`` just found no one for
         self._proposals: list[tuple[str, str, Decision]] = []
         self._read([self._record(p) for p in persons])
 
@@ -474,23 +494,27 @@ class _ScoredBatch:
         decisions.sort(key=lambda d: -d.verdict.total_weight)
         same = {d.left for d in decisions if d.outcome is Outcome.SAME}
         if len(same) == 1:
-            self._pending = None
+            self._pending, self._unmatched = None, None
             return same.pop()
         # two persons both certain: they may be one; a human decides, not the sync
         self._pending = (person, decisions) if decisions else None
+        self._unmatched = person
         return None
 
     def remember(self, person_id: str, person: HubPerson) -> None:
         self._email.remember(person_id, person)
         _, record, keys = self._record(person)
         known = self._known.get(person_id)
-        if known is not None:
-            # the person as the hub knows it: every record of it seen so far
-            record = tuple(
-                old + tuple(v for v in new if v not in old)
-                for old, new in zip(known, record, strict=True)
-            )
+        # the person as the hub knows it: every record of it seen so far
+        record = record if known is None else _union(known, record)
         self._known[person_id] = record
+        unmatched, self._unmatched = self._unmatched, None
+        if person_id in self._valued or (unmatched is person and known is None):
+            # complete: read from the store (or recently) and added to, or a new person
+            self._valued.add(person_id)
+            self.matcher.note(person_id, record)
+        elif (recent := self.matcher.recall(person_id)) is not None:
+            self.matcher.note(person_id, _union(recent, record))
         added = self._added.setdefault(person_id, set())
         for key in keys - self._stored.get(person_id, set()) - added:
             added.add(key)
@@ -590,7 +614,15 @@ class _ScoredBatch:
             fresh |= holders
         for key, n in self._count(values):
             self._counts[key] = self._counts.get(key, 0) + n
-        self._read_values(sorted(fresh - self._valued))
+        unread = []
+        for person_id in sorted(fresh - self._valued):
+            recent = matcher.recall(person_id)
+            if recent is None:
+                unread.append(person_id)
+            else:
+                self._valued.add(person_id)
+                self._known[person_id] = _union(recent, self._known.get(person_id))
+        self._read_values(unread)
 
     def _count(self, keys: Sequence[str]) -> Iterable[tuple[str, int]]:
         for start in range(0, len(keys), _CHUNK):
@@ -627,16 +659,18 @@ class _ScoredBatch:
             if person_id in self._valued:
                 continue
             self._valued.add(person_id)
-            stored = self.matcher.record_of(keys)
-            remembered = self._known.get(person_id)
-            self._known[person_id] = (
-                stored
-                if remembered is None
-                else tuple(
-                    old + tuple(v for v in new if v not in old)
-                    for old, new in zip(stored, remembered, strict=True)
-                )
-            )
+            record = _union(self.matcher.record_of(keys), self._known.get(person_id))
+            self._known[person_id] = record
+            self.matcher.note(person_id, record)
+
+
+def _union(record: NormRecord, more: NormRecord | None) -> NormRecord:
+    """``record`` with the values of ``more`` it lacks, field by field."""
+    if more is None:
+        return record
+    return tuple(
+        old + tuple(v for v in new if v not in old) for old, new in zip(record, more, strict=True)
+    )
 
 
 def _is_a_sync_matcher(matcher: ScoredMatcher) -> BatchMatcher:
