@@ -339,17 +339,25 @@ class ScoredMatcher:
         if indexed:
             log.info("indexed %d persons for identity matching (%s)", indexed, self.mark)
         self._indexed = session.scalar(select(func.count()).where(PersonKey.key == self.mark)) or 0
+        # a range of keys by bytes: PostgreSQL's linguistic collations ignore the punctuation
+        key = PersonKey.key
+        if session.get_bind().dialect.name == "postgresql":
+            key = key.collate("C")  # type: ignore[assignment]
         for f in self._counted:
             prefix = f"{_VALUE}{self._fields[f]}:"
             self._filled[f] = (
                 session.scalar(
                     select(func.count(func.distinct(PersonKey.person_id))).where(
-                        PersonKey.key >= prefix, PersonKey.key < prefix[:-1] + ";"
+                        key >= prefix, key < prefix[:-1] + ";"
                     )
                 )
                 or 0
             )
         return indexed
+
+    def filled(self, name: str) -> int:
+        """Persons with a value in a term-frequency field (what its frequencies are shares of)."""
+        return self._filled[self._field_index[name]]
 
     def normalise(self, fields: Mapping[str, RawValue]) -> NormRecord:
         """Raw match fields as a normalised record."""

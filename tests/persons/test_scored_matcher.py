@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy import delete, select
 from hub.dedupe_io import load_match_spec
 from hub.models import Email, Person, ProfileLink
 from hub.persons import approve, list_open, merge_persons, propose
+from hub.store import create_store_engine, session_factory, upgrade
 from hub.store.dedup_tables import ReviewPair
 from hub.store.repo import create_person
 from hub.store.tables import Person as PersonRow
@@ -265,3 +267,44 @@ def test_a_large_store_is_indexed_in_rounds_each_checkpointed(sessions, spec):
         assert len(rounds) == 3
         assert len(matcher) == 5
         assert matcher.index_store(session, chunk=2) == 0
+
+
+@pytest.fixture
+def icu_postgres_url():
+    """A PostgreSQL database with a linguistic (ICU en-US) collation, as many servers default to."""
+    pytest.importorskip("psycopg")
+    import sqlalchemy as sa
+
+    from tests.conftest import ADMIN_PG_URL, PG_HOST, PG_PORT, _need
+
+    _need("PostgreSQL", PG_HOST, PG_PORT)
+    name = f"hub_test_icu_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(ADMIN_PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            sa.text(
+                f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu '
+                "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+            )
+        )
+    try:
+        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_value_counts_do_not_depend_on_the_databases_collation(icu_postgres_url, spec):
+    engine = create_store_engine(icu_postgres_url)
+    upgrade(engine)
+    try:
+        with session_factory(engine).begin() as session:
+            # "zed" sorts after "given_name;" once punctuation is ignored, as en-US does
+            for given in ("Ada", "Zed", "Zoe"):
+                make_person(session, given=given, family="Lovelace", company="Zeta")
+            matcher = _load(session, spec)
+            assert matcher.filled("given_name") == 3
+            assert matcher.filled("company") == 3
+    finally:
+        engine.dispose()
