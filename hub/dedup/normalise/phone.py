@@ -54,7 +54,7 @@ def parse_phone(raw: str, *, region: str = "US") -> PhoneNumber | None:
 
 
 # Bounded well below a large sync's contact count: a sync process must not grow with the
-# number of people it has seen (at 1 << 18 this cache alone grew a 300k-contact sync by ~35 MB).
+# number of people it has seen (at 1 << 18 it held 7 MB after a 31k-contact sync, and growing).
 @lru_cache(maxsize=1 << 16)
 def _parse_number(text: str, region: str) -> str | None:
     if text.startswith("00"):
