@@ -7,6 +7,7 @@ unreachable service fails the test instead: CI must exercise both.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
@@ -36,22 +37,29 @@ def _need(service: str, host: str, port: int) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this test, dropped afterwards."""
+@contextlib.contextmanager
+def fresh_postgres(options: str = "") -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (``CREATE DATABASE … options``), dropped afterwards."""
     _need("PostgreSQL", PG_HOST, PG_PORT)
     import sqlalchemy as sa
 
     name = f"hub_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(ADMIN_PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}" {options}'))
     try:
         yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
     finally:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test, dropped afterwards."""
+    with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from collections.abc import Iterable, Mapping
 
 from hub.dedup.blocking import block_caps, key_function, rule_keys
 from hub.dedup.columns import RecordColumns
-from hub.dedup.comparators import EXACT
-from hub.dedup.patterns import shared_values
-from hub.dedup.records import NormRecord, RawValue, RecordNormaliser
+from hub.dedup.patterns import with_bands
+from hub.dedup.records import NormRecord, RawValue, RecordNormaliser, Values
 from hub.dedup.scoring import Decision, Outcome, Scorer
 from hub.dedup.spec import MatchSpec
 from hub.dedup.weights import Weights
@@ -213,12 +212,8 @@ class Matcher:
 
     def _pattern(self, existing: NormRecord, record: NormRecord) -> tuple[int, ...]:
         levels = self._scorer.pattern(existing, record)
-        if not self._counted:
-            return levels
-        bands = [0] * len(levels)
-        for f in self._counted:
-            if levels[f] == EXACT:
-                shared = shared_values(existing[f], record[f])
-                # The new record holds the value too: count it.
-                bands[f] = self._records.fields[f].band(shared, extra=1)
-        return (*levels, *bands)
+        return with_bands(levels, existing, record, self._counted, self._band)
+
+    def _band(self, field: int, shared: Values) -> int:
+        # The new record holds the value too: count it.
+        return self._records.fields[field].band(shared, extra=1)

@@ -10,17 +10,45 @@ strings; fuzzy comparisons of repeating values (names, employers) are cached.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from hub.dedup.columns import EMPTY, FieldColumn, RecordColumns
 from hub.dedup.comparators import EXACT, Compare, build_comparator, level_names
 from hub.dedup.frequency import BANDS
 from hub.dedup.normalise.email import is_weak_value
-from hub.dedup.records import Values
+from hub.dedup.records import NormRecord, Values
 from hub.dedup.spec import MatchSpec
 from hub.dedup.weights import Pattern
 
 _CACHE_LIMIT = 1 << 20
+
+
+def with_bands(
+    levels: Pattern,
+    existing: NormRecord,
+    record: NormRecord,
+    counted: Sequence[int],
+    band_of: Callable[[int, Values], int],
+) -> Pattern:
+    """A pattern's levels followed by each field's term-frequency band (see the module doc).
+
+    Args:
+        levels: The pair's level per field.
+        existing: The indexed record.
+        record: The record being matched (it holds the shared values too).
+        counted: The fields weighed by term frequency (none: ``levels`` as they are).
+        band_of: ``(field, shared values) -> band`` from the caller's value counts.
+
+    Returns:
+        The pattern to score.
+    """
+    if not counted:
+        return levels
+    bands = [0] * len(levels)
+    for f in counted:
+        if levels[f] == EXACT:
+            bands[f] = band_of(f, shared_values(existing[f], record[f]))
+    return (*levels, *bands)
 
 
 def shared_values(a: Values, b: Values) -> Values:

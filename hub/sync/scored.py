@@ -41,10 +41,10 @@ from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from hub.dedup.blocking import block_caps, key_function
-from hub.dedup.comparators import EXACT, level_names
+from hub.dedup.comparators import level_names
 from hub.dedup.frequency import frequency_band
-from hub.dedup.patterns import shared_values
-from hub.dedup.records import NormRecord, RawValue, RecordNormaliser, person_fields
+from hub.dedup.patterns import with_bands
+from hub.dedup.records import NormRecord, RawValue, RecordNormaliser, Values, person_fields
 from hub.dedup.scan import Scan, fixed_weights
 from hub.dedup.scoring import Decision, Outcome, Scorer
 from hub.dedup.spec import FieldSpec, MatchSpec
@@ -578,19 +578,14 @@ class _ScoredBatch:
         return known
 
     def _pattern(self, existing: NormRecord, record: NormRecord) -> tuple[int, ...]:
-        matcher = self.matcher
-        levels = matcher._scorer.pattern(existing, record)
-        if not matcher._counted:
-            return levels
-        bands = [0] * len(levels)
-        for f in matcher._counted:
-            if levels[f] == EXACT:
-                shared = shared_values(existing[f], record[f])
-                prefix = f"{_VALUE}{matcher._fields[f]}:"
-                # the record being matched holds the value too: count it
-                count = max(self._counts.get(prefix + v, 0) for v in shared) + 1
-                bands[f] = frequency_band(count, matcher._filled[f] + 1)
-        return (*levels, *bands)
+        levels = self.matcher._scorer.pattern(existing, record)
+        return with_bands(levels, existing, record, self.matcher._counted, self._band)
+
+    def _band(self, field: int, shared: Values) -> int:
+        prefix = f"{_VALUE}{self.matcher._fields[field]}:"
+        # the record being matched holds the value too: count it
+        count = max(self._counts.get(prefix + v, 0) for v in shared) + 1
+        return frequency_band(count, self.matcher._filled[field] + 1)
 
     def _read(self, items: Sequence[tuple[HubPerson, NormRecord, set[str]]]) -> None:
         """Read the persons sharing these records' blocks, their values, and value counts."""

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from hub.store.repo import create_person
 from hub.store.tables import Person as PersonRow
 from hub.store.tables import PersonKey
 from hub.sync.scored import ScoredMatcher, golden_fields, starting_weights
+from tests.conftest import fresh_postgres
 from tests.persons.factories import NOW, keys_of, make_person
 
 SHIPPED = Path(__file__).parents[2] / "mappings" / "match.persons.yaml"
@@ -272,27 +272,9 @@ def test_a_large_store_is_indexed_in_rounds_each_checkpointed(sessions, spec):
 @pytest.fixture
 def icu_postgres_url():
     """A PostgreSQL database with a linguistic (ICU en-US) collation, as many servers default to."""
-    pytest.importorskip("psycopg")
-    import sqlalchemy as sa
-
-    from tests.conftest import ADMIN_PG_URL, PG_HOST, PG_PORT, _need
-
-    _need("PostgreSQL", PG_HOST, PG_PORT)
-    name = f"hub_test_icu_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(ADMIN_PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(
-            sa.text(
-                f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu '
-                "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
-            )
-        )
-    try:
-        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    options = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+    with fresh_postgres(options) as url:
+        yield url
 
 
 def test_value_counts_do_not_depend_on_the_databases_collation(icu_postgres_url, spec):
