@@ -134,12 +134,7 @@ def review_queue_size(session: Session) -> GaugeValue:
 )
 def rule_actions(session: Session) -> GaugeValue:
     """Rule actions in the store, by kind and status."""
-    rows = session.execute(
-        select(RuleAction.kind, RuleAction.status, func.count()).group_by(
-            RuleAction.kind, RuleAction.status
-        )
-    )
-    return {(str(kind), str(status)): float(n) for kind, status, n in rows}
+    return _count_by(session, RuleAction.kind, RuleAction.status)
 
 
 @store_gauge(
@@ -149,9 +144,10 @@ def rule_actions(session: Session) -> GaugeValue:
 )
 def rule_decisions(session: Session) -> GaugeValue:
     """Decision-log entries, by rule and outcome (fired, skipped, stopped, excluded)."""
-    rows = session.execute(
-        select(RuleDecision.rule, RuleDecision.outcome, func.count()).group_by(
-            RuleDecision.rule, RuleDecision.outcome
-        )
-    )
-    return {(str(rule), str(outcome)): float(n) for rule, outcome, n in rows}
+    return _count_by(session, RuleDecision.rule, RuleDecision.outcome)
+
+
+def _count_by(session: Session, *columns: InstrumentedAttribute[str]) -> GaugeValue:
+    """Rows counted by the values of ``columns`` (the gauge's labels, in order)."""
+    rows = session.execute(select(*columns, func.count()).group_by(*columns))
+    return {tuple(str(v) for v in row[:-1]): float(row[-1]) for row in rows}
