@@ -52,7 +52,7 @@ def sample_stall_once(workdir: str) -> str:
     return f"done on run {runs}"
 
 
-@hub_job(queue="sync", retry=RetryPolicy(transient=(1,)))
+@hub_job(queue="sync", retry=RetryPolicy(transient=(3600,)))
 def sample_flaky_later(workdir: str) -> str:
     runs = record_run(workdir)
     if runs == 1:

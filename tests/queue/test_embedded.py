@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+
+from rq.registry import ScheduledJobRegistry
 
 from hub.config import HubConfig
 from hub.queue import EmbeddedWorker, JobQueues, describe_queue, drain_jobs, queue_connection
@@ -66,7 +69,11 @@ def test_the_embedded_worker_runs_delayed_retries_when_they_fall_due(
     drain_jobs(embedded_queues.connection)
     assert len(runs_of(tmp_path)) == 1
     job.refresh()
-    assert job.get_status() == "scheduled"  # waiting out its one-second interval
+    assert job.get_status() == "scheduled"  # waiting out its hour-long interval
+    registry = ScheduledJobRegistry(job.origin, connection=embedded_queues.connection)
+    due = datetime.fromtimestamp(registry.get_scheduled_time(job.id).timestamp(), UTC)
+    assert due > datetime.now(UTC) + timedelta(minutes=50)
+    registry.schedule(job, datetime.now(UTC))  # the hour has passed
     worker = EmbeddedWorker(embedded_queues.connection).start()
     try:
         wait_for(lambda: len(runs_of(tmp_path)) == 2)
