@@ -66,19 +66,38 @@ class Site:
         self, *args: str, failpoints: str = "", timeout: float = 90
     ) -> subprocess.CompletedProcess[str]:
         """Run ``hub -c <config> <args…>`` to its end; ``failpoints`` arms ``HUB_FAILPOINTS``."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-        if failpoints:
-            env["HUB_FAILPOINTS"] = failpoints
-        command = [sys.executable, "-c", "from hub.cli import main; main()"]
         return subprocess.run(  # killed (SIGKILL) on timeout
-            [*command, "-c", str(self.config_path), *args],
+            self._command(args),
             cwd=REPO,
-            env=env,
+            env=self._env(failpoints),
             text=True,
             capture_output=True,
             timeout=timeout,
             check=False,
         )
+
+    def start(self, *args: str, failpoints: str = "") -> subprocess.Popen[str]:
+        """Start ``hub -c <config> <args…>`` in a process group of its own (for ``killpg``)."""
+        return subprocess.Popen(
+            self._command(args),
+            cwd=REPO,
+            env=self._env(failpoints),
+            text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+
+    def _command(self, args: tuple[str, ...]) -> list[str]:
+        command = [sys.executable, "-c", "from hub.cli import main; main()"]
+        return [*command, "-c", str(self.config_path), *args]
+
+    @staticmethod
+    def _env(failpoints: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+        if failpoints:
+            env["HUB_FAILPOINTS"] = failpoints
+        return env
 
     def sync(self) -> SyncReport:
         """One sync run of the pair in this process, as ``hub sync`` makes it."""
@@ -178,7 +197,14 @@ def flatten_person(person: Person) -> dict[str, Any]:
     return dict(person.data or {})
 
 
-def open_site(stack: ExitStack, database_url: str, config_path: Path, *, batch_size: int) -> Site:
+def open_site(
+    stack: ExitStack,
+    database_url: str,
+    config_path: Path,
+    *,
+    batch_size: int,
+    redis_url: str | None = None,
+) -> Site:
     """Serve both emulators (until ``stack`` closes), write the config, migrate and set up."""
     plugins = HubPlugins.load(environ={})
     gh_app = plugins.connector("greenhouse").emulator(
@@ -193,6 +219,8 @@ def open_site(stack: ExitStack, database_url: str, config_path: Path, *, batch_s
     hs_url = stack.enter_context(serve_app(hs_app))
     user_id = next(iter(gh_app.state.emulator.state.tables["users"]))
     raw = _config(database_url, gh_url, hs_url, str(user_id), batch_size)
+    if redis_url is not None:
+        raw["redis_url"] = redis_url  # jobs go through this Redis, to `hub worker` processes
     config = HubConfig.model_validate(raw)
     config_path.write_text(json.dumps(raw))  # JSON is YAML
     engine = create_store_engine(database_url)
@@ -212,8 +240,9 @@ def make_site(tmp_path: Path) -> Iterator[Any]:
     """A factory of :class:`Site` s on the given store, from the fixed emulator seeds."""
     with ExitStack() as stack:
 
-        def make(database_url: str, *, batch_size: int = 4) -> Site:
-            return open_site(stack, database_url, tmp_path / "hub.yaml", batch_size=batch_size)
+        def make(database_url: str, *, batch_size: int = 4, redis_url: str | None = None) -> Site:
+            path = tmp_path / "hub.yaml"
+            return open_site(stack, database_url, path, batch_size=batch_size, redis_url=redis_url)
 
         yield make
 

@@ -4,12 +4,21 @@ where an uninterrupted run ends: nothing lost, nothing duplicated, and nothing l
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
+from datetime import UTC, datetime
 
 import pytest
+import redis
+from rq.job import JobStatus
+from rq.registry import ScheduledJobRegistry
+from rq.scheduler import RQScheduler
+
+from hub.queue import JobQueues
+from hub.sync.jobs import sync_pair
 
 from .crash_fixtures import REPO, differences, make_site, open_site, written
 
@@ -94,3 +103,47 @@ def test_a_sync_killed_inside_a_batch_converges_on_postgresql(make_site, postgre
     site = make_site(postgres_url, batch_size=4)
     crash_then_rerun(site, "sync.mid_batch@15")
     assert_converged(site, references(4))
+
+
+WORKER_CRASH_POINTS = [
+    pytest.param("sync.mid_read@5", 4, id="mid-read"),
+    pytest.param("sync.mid_batch@15", 4, id="mid-batch"),
+    pytest.param("sync.after_vendor_write", 50, id="between-vendor-write-and-ledger"),
+]
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize(("failpoints", "batch_size"), WORKER_CRASH_POINTS)
+def test_a_worker_killed_mid_sync_reruns_the_job_and_ends_as_an_uninterrupted_sync(
+    make_site, sqlite_url, redis_url, references, failpoints, batch_size
+):
+    site = make_site(sqlite_url, batch_size=batch_size, redis_url=redis_url)
+    connection = redis.Redis.from_url(redis_url)
+    job = JobQueues(connection).enqueue(sync_pair.ref("main"))
+    worker = site.start("worker", "--queues", "sync", failpoints=failpoints)
+    try:
+        assert worker.wait(timeout=90) == -signal.SIGKILL, worker.stderr.read()
+    finally:
+        # the rest of its process group (rq's scheduler), as a container runtime's kill would
+        with suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.stderr.close()
+    job.refresh()
+    assert job.get_status() == JobStatus.STARTED  # what the dead worker left behind
+
+    # The next worker hands the dead worker's job its crash retry, due after the retry interval.
+    first = site.hub("worker", "--burst", "--queues", "sync")
+    assert first.returncode == 0, first.stderr
+    job.refresh()
+    assert job.get_status() == JobStatus.SCHEDULED
+    # Skip the wait: the dead scheduler's lock expires and the interval passes.
+    connection.delete(RQScheduler.get_locking_key("sync"))
+    ScheduledJobRegistry("sync", connection=connection).schedule(job, datetime.now(UTC))
+    second = site.hub("worker", "--burst", "--queues", "sync")
+    assert second.returncode == 0, second.stderr
+    job.refresh()
+    assert job.get_status() == JobStatus.FINISHED
+    counts = job.return_value()
+    assert sum(n for k, n in counts.items() if k.endswith((".created", ".updated"))) > 0, counts
+    connection.close()
+    assert_converged(site, references(batch_size))
