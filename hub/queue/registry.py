@@ -63,7 +63,9 @@ class RetryPolicy:
             number of such retries. ``0`` retries at once; longer waits need a worker with its
             scheduler (``hub worker`` has one).
         crashes: Extra runs allowed when a worker dies mid-job (SIGKILL, OOM, power loss); this
-            makes jobs at-least-once, so they must be idempotent. ``0`` makes them at-most-once.
+            makes jobs at-least-once, so they must be idempotent. rq keeps one retry count for
+            both budgets, so a crash may use a transient retry that is left (after that retry's
+            interval): only ``crashes=0`` with no ``transient`` retries is at-most-once.
         retry_on: Exception types counted as transient. Anything else fails the job at once.
     """
 
