@@ -204,9 +204,9 @@ class ContactStore:
         index = bisect.bisect_left(self.live_ids, contact.id)
         if index < len(self.live_ids) and self.live_ids[index] == contact.id:
             del self.live_ids[index]
-        email = contact.properties.get("email", "").lower()
-        if self.by_email.get(email) == contact.id:
-            del self.by_email[email]
+        for email in _emails(contact):
+            if self.by_email.get(email) == contact.id:
+                del self.by_email[email]
 
     def archive(self, contact: Contact, *, now_ms: int, source: str = "API") -> None:
         """Archive (soft delete) a contact."""
@@ -223,8 +223,7 @@ class ContactStore:
         contact.archived = False
         contact.archived_ms = None
         bisect.insort(self.live_ids, contact.id)
-        email = contact.properties.get("email", "").lower()
-        if email:
+        for email in _emails(contact):
             self.by_email.setdefault(email, contact.id)
         contact.updated_ms = max(now_ms, contact.updated_ms)
         bisect.insort(self.modified, (contact.updated_ms, contact.id))
@@ -258,3 +257,9 @@ class ContactStore:
         self._touch(primary, now_ms)
         self._emit("merge", primary.id, {"merged": [other.id], "source": source})
         return primary
+
+
+def _emails(contact: Contact) -> list[str]:
+    """Every address the contact holds (lower case): its email and the ones merges added."""
+    extra = contact.properties.get("hs_additional_emails", "").split(";")
+    return [e.lower() for e in (contact.properties.get("email", ""), *extra) if e]

@@ -183,6 +183,26 @@ def test_merge_archive_and_gdpr_delete(emulator, connector):
     assert merged_email in emu.state.store.live("101").properties["hs_additional_emails"]
 
 
+def test_a_deleted_contact_frees_every_email_it_held_and_its_restore_takes_them_back(
+    emulator, connector
+):
+    emu = emulator(people=2)
+    conn = connector(emu.base_url)
+    merged_email = emu.state.store.contacts[102].properties["email"]
+    assert conn.write([op("merge", {"objectIdToMerge": "102"}, "101", "m")])[0].ok
+    # the survivor holds the merged-away contact's email: a create finds it (409, Existing ID)
+    [taken] = conn.write([op("create", {"email": merged_email}, key="taken")])
+    assert (taken.ok, taken.existed, taken.external_id) == (True, True, "101")
+    assert conn.write([op("archive", external_id="101", key="a")])[0].ok
+    [created] = conn.write([op("create", {"email": merged_email}, key="free")])
+    assert (created.ok, created.existed) == (True, False), created.error
+    assert created.external_id not in ("101", "102")
+    assert conn.write([op("archive", external_id=created.external_id, key="b")])[0].ok
+    admin(emu, "contacts/101/restore")
+    [again] = conn.write([op("create", {"email": merged_email}, key="again")])
+    assert (again.existed, again.external_id) == (True, "101")
+
+
 def test_changes_reach_search_only_after_the_index_lag(emulator, connector):
     emu = emulator(people=1, search_lag_ms=60_000)
     conn = connector(emu.base_url)
