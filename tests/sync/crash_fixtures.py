@@ -77,16 +77,23 @@ class Site:
         )
 
     def start(self, *args: str, failpoints: str = "") -> subprocess.Popen[str]:
-        """Start ``hub -c <config> <args…>`` in a process group of its own (for ``killpg``)."""
-        return subprocess.Popen(
-            self._command(args),
-            cwd=REPO,
-            env=self._env(failpoints),
-            text=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        """Start ``hub -c <config> <args…>`` in a process group of its own (for ``killpg``);
+        its output goes to :attr:`process_log` (a file: a pipe nobody reads could fill up)."""
+        with self.process_log.open("a") as log:
+            return subprocess.Popen(
+                self._command(args),
+                cwd=REPO,
+                env=self._env(failpoints),
+                text=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def process_log(self) -> Path:
+        """Where the output of processes :meth:`start` ed goes."""
+        return self.config_path.parent / "hub-processes.log"
 
     def _command(self, args: tuple[str, ...]) -> list[str]:
         command = [sys.executable, "-c", "from hub.cli import main; main()"]

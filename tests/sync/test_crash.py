@@ -139,12 +139,11 @@ def kill_worker_then_rerun_its_job(site, redis_url: str, failpoints: str) -> Non
     job = JobQueues(connection).enqueue(sync_pair.ref("main"))
     worker = site.start("worker", "--queues", "sync", failpoints=failpoints)
     try:
-        assert worker.wait(timeout=90) == -signal.SIGKILL, worker.stderr.read()
+        assert worker.wait(timeout=90) == -signal.SIGKILL, site.process_log.read_text()
     finally:
         # the rest of its process group (rq's scheduler), as a container runtime's kill would
         with suppress(ProcessLookupError):
             os.killpg(worker.pid, signal.SIGKILL)
-        worker.stderr.close()
     job.refresh()
     assert job.get_status() == JobStatus.STARTED  # what the dead worker left behind
 
