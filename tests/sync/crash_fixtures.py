@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,9 +45,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def written(report: SyncReport) -> int:
-    """How many vendor writes a run made."""
-    return sum(v for k, v in report.counts.items() if k.endswith((".created", ".updated")))
+def written(report: SyncReport | Mapping[str, int]) -> int:
+    """How many vendor writes a run made (from its report, or its counts as a job returns them)."""
+    counts = report.counts if isinstance(report, SyncReport) else report
+    return sum(v for k, v in counts.items() if k.endswith((".created", ".updated")))
 
 
 @dataclass

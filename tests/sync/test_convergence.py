@@ -63,6 +63,10 @@ edits = st.dictionaries(
 picks = st.integers(min_value=0, max_value=2)
 
 
+# for rules that act on a person: they wait until one is linked to live records on both sides
+needs_a_linked_person = precondition(lambda machine: bool(machine.live_pairs()))
+
+
 class BothSystemsEdited(RuleBasedStateMachine):
     """Recruiters edit Greenhouse, marketers edit HubSpot; the hub syncs now and then."""
 
@@ -77,6 +81,9 @@ class BothSystemsEdited(RuleBasedStateMachine):
             self.workdir / "hub.yaml",
             batch_size=50,
         )
+        engine = create_store_engine(self.site.config.database_url)
+        self.stack.callback(engine.dispose)  # before the work directory goes
+        self.engine, self.sessions = engine, session_factory(engine)
         self.created = 0
         self.candidates_removed = 0
         self.sent: list[tuple[str, ChangeEvent]] = []  # webhooks the vendors sent, not delivered
@@ -119,31 +126,24 @@ class BothSystemsEdited(RuleBasedStateMachine):
 
     def deliver(self, events: list[tuple[str, ChangeEvent]]) -> None:
         """Webhooks reach the hub's inbox, and the inbox job acts on them."""
-        engine = create_store_engine(self.site.config.database_url)
-        try:
-            sessions = session_factory(engine)
-            for connection, event in events:
-                with sessions.begin() as session:
-                    store_events(
-                        session, connection=connection, events=[event], now=datetime.now(UTC)
-                    )
-                process_inbox_for(
-                    connection,
-                    config=self.site.config,
-                    plugins=self.site.plugins,
-                    engine=engine,
-                    sessions=sessions,
-                    now=lambda: datetime.now(UTC),
-                )
-        finally:
-            engine.dispose()
+        for connection, event in events:
+            with self.sessions.begin() as session:
+                store_events(session, connection=connection, events=[event], now=datetime.now(UTC))
+            process_inbox_for(
+                connection,
+                config=self.site.config,
+                plugins=self.site.plugins,
+                engine=self.engine,
+                sessions=self.sessions,
+                now=lambda: datetime.now(UTC),
+            )
 
     # -- rules ---------------------------------------------------------------------------
     @initialize()
     def first_sync(self) -> None:
         self.site.sync()
 
-    @precondition(lambda self: bool(self.live_pairs()))
+    @needs_a_linked_person
     @rule(n=picks, change=edits)
     def recruiter_edits_a_candidate(self, n: int, change: dict[str, str]) -> None:
         candidate = self.person(n)[0]
@@ -152,7 +152,7 @@ class BothSystemsEdited(RuleBasedStateMachine):
         assert response.status_code < 400, response.text
         self.send("greenhouse", "candidate", candidate, "updated")
 
-    @precondition(lambda self: bool(self.live_pairs()))
+    @needs_a_linked_person
     @rule(n=picks)
     def recruiter_fixes_the_case_of_a_title(self, n: int) -> None:
         candidate = self.person(n)[0]
@@ -164,7 +164,7 @@ class BothSystemsEdited(RuleBasedStateMachine):
         assert response.status_code < 400, response.text
         self.send("greenhouse", "candidate", candidate, "updated")
 
-    @precondition(lambda self: bool(self.live_pairs()))
+    @needs_a_linked_person
     @rule(n=picks, change=edits)
     def marketer_edits_a_contact(self, n: int, change: dict[str, str]) -> None:
         contact = self.person(n)[1]
@@ -204,7 +204,7 @@ class BothSystemsEdited(RuleBasedStateMachine):
             candidate = applications[application]["candidate_id"]
             self.send("greenhouse", "application", application, kind, candidate_id=candidate)
 
-    @precondition(lambda self: bool(self.live_pairs()))
+    @needs_a_linked_person
     @rule(n=picks)
     def a_linked_candidate_applies_to_another_job(self, n: int) -> None:
         candidate = self.person(n)[0]
@@ -217,7 +217,7 @@ class BothSystemsEdited(RuleBasedStateMachine):
         application = response.json()["id"]
         self.send("greenhouse", "application", application, "created", candidate_id=candidate)
 
-    @precondition(lambda self: bool(self.live_pairs()))
+    @needs_a_linked_person
     @rule(n=picks)
     def recruiter_deletes_a_candidate(self, n: int) -> None:
         candidate = self.person(n)[0]
@@ -226,7 +226,7 @@ class BothSystemsEdited(RuleBasedStateMachine):
         self.candidates_removed += 1
         self.send("greenhouse", "candidate", candidate, "deleted")
 
-    @precondition(lambda self: bool(self.live_pairs()))
+    @needs_a_linked_person
     @rule(n=picks)
     def recruiter_merges_two_candidates(self, n: int) -> None:
         keep, other = self.person(n)[0], self.person(n + 1)[0]
@@ -240,7 +240,7 @@ class BothSystemsEdited(RuleBasedStateMachine):
         self.candidates_removed += 1
         self.send("greenhouse", "candidate", keep, "merged", merged_away_id=other)
 
-    @precondition(lambda self: bool(self.live_pairs()))
+    @needs_a_linked_person
     @rule(n=picks)
     def marketer_deletes_a_contact(self, n: int) -> None:
         contact = self.person(n)[1]
@@ -251,7 +251,7 @@ class BothSystemsEdited(RuleBasedStateMachine):
         assert response.status_code == 204, response.text
         self.send("hubspot", "contact", contact, "deleted")
 
-    @precondition(lambda self: bool(self.live_pairs()))
+    @needs_a_linked_person
     @rule(n=picks)
     def marketer_merges_two_contacts(self, n: int) -> None:
         keep, other = self.person(n)[1], self.person(n + 1)[1]
@@ -306,15 +306,11 @@ class BothSystemsEdited(RuleBasedStateMachine):
 
     def linked_pairs(self) -> list[tuple[dict, str, str]]:
         """(golden fields, candidate id, contact id) of each person linked on both sides."""
-        engine = create_store_engine(self.site.config.database_url)
-        try:
-            with session_factory(engine)() as session:
-                rows = session.execute(
-                    select(Link.person_id, Link.connection, Link.external_id).order_by(Link.id)
-                ).all()
-                golden = {p.id: dict(p.data) for p in session.scalars(select(Person))}
-        finally:
-            engine.dispose()
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Link.person_id, Link.connection, Link.external_id).order_by(Link.id)
+            ).all()
+            golden = {p.id: dict(p.data) for p in session.scalars(select(Person))}
         first: dict[tuple[str, str], str] = {}
         for person_id, connection, external_id in rows:
             first.setdefault((person_id, connection), external_id)  # the oldest link per side
@@ -344,21 +340,17 @@ class BothSystemsEdited(RuleBasedStateMachine):
     def check_the_ledger_finished_every_write(self) -> None:
         """Every write is done, but one the vendor refused because a merge or deletion there had
         taken its record or its person away before the webhook reached the hub."""
-        engine = create_store_engine(self.site.config.database_url)
-        try:
-            with session_factory(engine)() as session:
-                unfinished = session.execute(
-                    select(
-                        LedgerEntry.connection,
-                        LedgerEntry.external_id,
-                        LedgerEntry.person_id,
-                        LedgerEntry.status,
-                        LedgerEntry.error,
-                    ).where(LedgerEntry.status != "done")
-                ).all()
-                merged_away = absorbed_ids(session)
-        finally:
-            engine.dispose()
+        with self.sessions() as session:
+            unfinished = session.execute(
+                select(
+                    LedgerEntry.connection,
+                    LedgerEntry.external_id,
+                    LedgerEntry.person_id,
+                    LedgerEntry.status,
+                    LedgerEntry.error,
+                ).where(LedgerEntry.status != "done")
+            ).all()
+            merged_away = absorbed_ids(session)
         live = {"hubspot": set(self.contacts()), "greenhouse": set(map(str, self.candidates()))}
         for connection, external_id, person_id, status, error in unfinished:
             entry = (connection, external_id, status, error)
